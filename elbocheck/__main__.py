@@ -1,0 +1,5 @@
+import sys
+
+from elbocheck.cli import main
+
+sys.exit(main())

@@ -1,0 +1,172 @@
+"""Running one reference/fast pair on one random input and measuring how far apart the two results are.
+
+Inputs are drawn in float64 by the pair's `sample`, rounded to the dtype under test, and given unchanged (as
+float64 NumPy) to the reference and (as tensors of that dtype, on the device) to the fast function; so both
+sides see the same numbers, as PyTorch's OpInfo reference tests arrange. The error of a result is its largest
+normwise relative error, max |fast - ref| / max |ref| over each array it returns; integer arrays must match
+exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import torch
+
+DEFAULT_RTOL = {"float64": 1e-10, "float32": 1e-5}
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Arguments for both functions of a pair, in NumPy; `label` names the input's size for a report."""
+
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A reference function, its fast mirror, and how to draw inputs for them.
+
+    `sample(rng, size)` returns a Sample; `sizes` are tried from the smallest up. `fast` receives the sample's
+    arguments with float arrays as tensors of the dtype under test and integer arrays as int64 tensors, on the
+    device; other values (ints, strings, lists of ints) pass unchanged. `rtol` maps a dtype name to the
+    tolerance on the relative error; `note` says why a pair departs from DEFAULT_RTOL.
+    """
+
+    name: str
+    reference: Callable[..., Any]
+    fast: Callable[..., Any]
+    sample: Callable[[np.random.Generator, int], Sample]
+    sizes: tuple[int, ...] = (2, 4, 8)
+    rtol: Mapping[str, float] = dataclasses.field(default_factory=lambda: dict(DEFAULT_RTOL))
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One comparison: which input, how far apart, whether within tolerance, how long it took."""
+
+    pair: str
+    dtype: str
+    size: int
+    seed: int
+    label: str
+    error: float
+    rtol: float
+    seconds: float
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.error <= self.rtol)
+
+    def describe(self) -> str:
+        verdict = "within" if self.passed else "outside"
+        return (
+            f"{self.pair} [{self.dtype}] size {self.size} ({self.label}): relative error {self.error:.3g} "
+            f"{verdict} rtol {self.rtol:g}; reproduce with numpy.random.default_rng({self.seed})"
+        )
+
+
+def trial_seed(base_seed: int, pair_name: str, size: int, trial: int) -> int:
+    """The seed of one trial, derived from the run's seed so that each (pair, size, trial) is reproducible."""
+    sequence = np.random.SeedSequence([base_seed, zlib.crc32(pair_name.encode()), size, trial])
+    return int(sequence.generate_state(1, dtype=np.uint64)[0])
+
+
+def round_to_dtype(value, dtype_name: str):
+    """Float arrays and floats rounded to `dtype_name` and back to float64; everything else unchanged."""
+    if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
+        return value.astype(dtype_name).astype(np.float64)
+    if isinstance(value, float):
+        return float(np.array(value, dtype=dtype_name))
+    if isinstance(value, (list, tuple)):
+        return type(value)(round_to_dtype(item, dtype_name) for item in value)
+    if isinstance(value, dict):
+        return {key: round_to_dtype(item, dtype_name) for key, item in value.items()}
+    return value
+
+
+def to_torch(value, dtype: torch.dtype, device: torch.device):
+    """NumPy float arrays to tensors of `dtype`, integer and boolean arrays to int64/bool tensors, on `device`."""
+    if isinstance(value, np.ndarray):
+        if np.issubdtype(value.dtype, np.floating):
+            return torch.as_tensor(value, dtype=dtype, device=device)
+        if value.dtype == np.bool_:
+            return torch.as_tensor(value, device=device)
+        return torch.as_tensor(value.astype(np.int64), device=device)
+    if isinstance(value, (list, tuple)):
+        return type(value)(to_torch(item, dtype, device) for item in value)
+    if isinstance(value, dict):
+        return {key: to_torch(item, dtype, device) for key, item in value.items()}
+    return value
+
+
+def leaves(value) -> list[np.ndarray]:
+    """The arrays inside a result (tensor, array, number, or a tuple/list/dict/dataclass of them), in order."""
+    if isinstance(value, torch.Tensor):
+        return [value.detach().cpu().numpy()]
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, (bool, int, float, np.number)):
+        return [np.asarray(value)]
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in leaves(item)]
+    if isinstance(value, dict):
+        return [leaf for key in value for leaf in leaves(value[key])]
+    if dataclasses.is_dataclass(value):
+        return [leaf for item in dataclasses.fields(value) for leaf in leaves(getattr(value, item.name))]
+    raise TypeError(f"cannot compare a result of type {type(value).__name__}")
+
+
+def relative_error(fast_result, reference_result) -> float:
+    """max over result arrays of max|fast - ref| / max|ref| (inf on a shape or integer mismatch, or a NaN)."""
+    fast_leaves, reference_leaves = leaves(fast_result), leaves(reference_result)
+    if len(fast_leaves) != len(reference_leaves):
+        return float("inf")
+    worst = 0.0
+    for fast_leaf, reference_leaf in zip(fast_leaves, reference_leaves):
+        if fast_leaf.shape != reference_leaf.shape:
+            return float("inf")
+        if not np.issubdtype(reference_leaf.dtype, np.floating):
+            if not np.array_equal(fast_leaf, reference_leaf):
+                return float("inf")
+            continue
+        fast_leaf = fast_leaf.astype(np.float64)
+        if fast_leaf.size == 0:
+            continue
+        if not (np.all(np.isfinite(fast_leaf)) and np.all(np.isfinite(reference_leaf))):
+            same = np.array_equal(fast_leaf, reference_leaf, equal_nan=True)
+            if not same:
+                return float("inf")
+            continue
+        scale = float(np.max(np.abs(reference_leaf)))
+        difference = float(np.max(np.abs(fast_leaf - reference_leaf)))
+        if scale == 0.0:
+            worst = max(worst, 0.0 if difference == 0.0 else float("inf"))
+        else:
+            worst = max(worst, difference / scale)
+    return worst
+
+
+def run_trial(pair: Pair, size: int, seed: int, dtype_name: str, device: torch.device | str = "cpu") -> Trial:
+    """Draw one input of `size` from `seed`, run both sides, and measure their relative error."""
+    device = torch.device(device)
+    dtype = {"float32": torch.float32, "float64": torch.float64}[dtype_name]
+    sample = pair.sample(np.random.default_rng(seed), size)
+    args = round_to_dtype(sample.args, dtype_name)
+    kwargs = round_to_dtype(sample.kwargs, dtype_name)
+    start = time.perf_counter()
+    reference_result = pair.reference(*args, **kwargs)
+    fast_result = pair.fast(*to_torch(args, dtype, device), **to_torch(kwargs, dtype, device))
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    seconds = time.perf_counter() - start
+    error = relative_error(fast_result, reference_result)
+    return Trial(pair.name, dtype_name, size, seed, sample.label, error, float(pair.rtol[dtype_name]), seconds)

@@ -1,0 +1,1 @@
+"""Vectorised PyTorch implementations with the same module and function names as `reference`."""

@@ -1,0 +1,1 @@
+"""Literal NumPy float64 implementations of the documents' algorithms, one module per algorithm."""
