@@ -39,3 +39,19 @@ def device(request):
     from fast._device import resolve_device
 
     return resolve_device(request.config.getoption("--device"))
+
+
+@pytest.fixture(scope="session")
+def device_label(device):
+    """The name of the device the fast code runs on, for `extra_info["device"]`."""
+    from fast._device import device_name
+
+    return device_name(device)
+
+
+@pytest.fixture(scope="session")
+def sync(device):
+    """A callable that waits for the device's queued work, to end each timed call on CUDA."""
+    from fast._device import synchronize
+
+    return lambda: synchronize(device)

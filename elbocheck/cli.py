@@ -10,6 +10,7 @@ import importlib
 import sys
 
 COMMANDS = [
+    "bench",
 ]
 
 

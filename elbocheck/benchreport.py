@@ -1,0 +1,150 @@
+"""Turning pytest-benchmark's JSON into the tables and plots of `elbocheck bench`.
+
+Each benchmark's extra_info follows the contract in bench/conftest.py. Times are medians over rounds. For each
+algorithm and case the table puts reference, fast and peer side by side, with the speed ratios measured in the
+same run and the quality figure of each implementation beside its time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+IMPLS = ("reference", "fast", "peer")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One benchmark: which algorithm, case and implementation, its median time and its quality figure."""
+
+    algorithm: str
+    case: str
+    size: float
+    impl: str
+    name: str
+    seconds: float
+    rounds: int
+    quality_name: str
+    quality: float | None
+    device: str
+    peer: str
+    bytes: float | None
+    flops: float | None
+
+
+def measurements(raw: dict) -> list[Measurement]:
+    """The benchmarks of a pytest-benchmark JSON document that carry the extra_info contract."""
+    found = []
+    for entry in raw.get("benchmarks", []):
+        info = entry.get("extra_info", {})
+        if "algorithm" not in info or info.get("impl") not in IMPLS:
+            continue
+        quality = info.get("quality")
+        found.append(
+            Measurement(
+                algorithm=info["algorithm"],
+                case=str(info.get("case", entry["name"])),
+                size=float(info.get("size", 0.0)),
+                impl=info["impl"],
+                name=entry["name"],
+                seconds=float(entry["stats"]["median"]),
+                rounds=int(entry["stats"]["rounds"]),
+                quality_name=str(info.get("quality_name", "")),
+                quality=None if quality is None else float(quality),
+                device=str(info.get("device", "")),
+                peer=str(info.get("peer", "")),
+                bytes=info.get("bytes"),
+                flops=info.get("flops"),
+            )
+        )
+    return found
+
+
+def by_algorithm(found: list[Measurement]) -> dict[str, list[Measurement]]:
+    """Measurements grouped by algorithm, in the order first seen."""
+    groups: dict[str, list[Measurement]] = defaultdict(list)
+    for measurement in found:
+        groups[measurement.algorithm].append(measurement)
+    return dict(groups)
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value >= 1.0:
+        return f"{value:.2f} s"
+    if value >= 1e-3:
+        return f"{value * 1e3:.2f} ms"
+    return f"{value * 1e6:.1f} us"
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> str:
+    if numerator is None or denominator is None or denominator == 0.0:
+        return "-"
+    return f"{numerator / denominator:.1f}x"
+
+
+def _quality(measurement: Measurement | None) -> str:
+    if measurement is None or measurement.quality is None:
+        return "-"
+    return f"{measurement.quality:.6g}"
+
+
+def _rate(measurement: Measurement | None) -> str:
+    if measurement is None:
+        return ""
+    parts = []
+    if measurement.bytes:
+        parts.append(f"{measurement.bytes / measurement.seconds / 1e9:.1f} GB/s")
+    if measurement.flops:
+        parts.append(f"{measurement.flops / measurement.seconds / 1e9:.1f} GFLOP/s")
+    return ", ".join(parts)
+
+
+def algorithm_table(found: list[Measurement]) -> str:
+    """A Markdown table for one algorithm: per case, the three times, the two ratios and the quality figures."""
+    cases: dict[str, dict[str, Measurement]] = defaultdict(dict)
+    sizes: dict[str, float] = {}
+    for measurement in found:
+        cases[measurement.case][measurement.impl] = measurement
+        sizes[measurement.case] = measurement.size
+    quality_name = next((m.quality_name for m in found if m.quality_name), "quality")
+    peers = sorted({m.peer for m in found if m.impl == "peer" and m.peer})
+    peer_label = f"peer ({', '.join(peers)})" if peers else "peer"
+    lines = [
+        f"| case | reference | fast | {peer_label} | fast vs reference | fast vs peer | "
+        f"{quality_name}: reference / fast / peer | fast rate |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for case in sorted(cases, key=lambda name: (sizes[name], name)):
+        row = cases[case]
+        reference, fast, peer = (row.get(impl) for impl in IMPLS)
+        seconds = {impl: (row[impl].seconds if impl in row else None) for impl in IMPLS}
+        lines.append(
+            f"| {case} | {_seconds(seconds['reference'])} | {_seconds(seconds['fast'])} | {_seconds(seconds['peer'])} "
+            f"| {_ratio(seconds['reference'], seconds['fast'])} | {_ratio(seconds['peer'], seconds['fast'])} "
+            f"| {_quality(reference)} / {_quality(fast)} / {_quality(peer)} | {_rate(fast)} |"
+        )
+    return "\n".join(lines)
+
+
+def plot_algorithm(found: list[Measurement], title: str):
+    """Time against size on log axes, one line per implementation; returns the matplotlib figure."""
+    from elbocheck._io import pyplot
+
+    plt = pyplot()
+    figure, axes = plt.subplots(figsize=(6, 4))
+    for impl, marker in zip(IMPLS, ("o", "s", "^")):
+        points = sorted((m.size, m.seconds) for m in found if m.impl == impl and m.size > 0)
+        if points:
+            xs, ys = zip(*points)
+            label = impl if impl != "peer" else f"peer ({next((m.peer for m in found if m.impl == 'peer'), '')})"
+            axes.plot(xs, ys, marker=marker, label=label)
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("size")
+    axes.set_ylabel("median seconds per call")
+    axes.set_title(title)
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend()
+    return figure

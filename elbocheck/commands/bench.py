@@ -1,0 +1,109 @@
+"""Run the bench/ suites with pytest-benchmark and write DIR/report.md, one DIR/<algorithm>.md and .png each,
+and the raw DIR/benchmark.json. Reference and peer run on the CPU; fast runs on --device."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+NAME = "bench"
+HELP = "benchmark reference, fast and peer implementations; write a report with tables and plots"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto (CUDA when present; default)")
+    parser.add_argument("--quick", action="store_true", help="only the small cases (a few minutes on a 2-core CPU)")
+    parser.add_argument("--suite", action="append", metavar="NAME", help="run only bench/bench_NAME.py (repeatable)")
+    parser.add_argument("--out", default="out/bench", metavar="DIR", help="where the report goes (default out/bench)")
+
+
+def bench_dir() -> Path:
+    """The bench/ folder of the checkout this package was installed from."""
+    return Path(__file__).resolve().parents[2] / "bench"
+
+
+def suite_files(names: list[str] | None) -> list[Path]:
+    """bench/bench_NAME.py for each name, or every suite when `names` is None."""
+    folder = bench_dir()
+    if not folder.is_dir():
+        raise ValueError(
+            f"bench: no bench/ folder at {folder}; install from a checkout with `pip install -e \".[test]\"`"
+        )
+    available = {path.stem.removeprefix("bench_"): path for path in sorted(folder.glob("bench_*.py"))}
+    if not names:
+        return list(available.values())
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        raise ValueError(f"--suite: unknown suite {unknown[0]!r}; expected one of {sorted(available)}")
+    return [available[name] for name in names]
+
+
+def run(args: argparse.Namespace) -> int:
+    import datetime
+    import json
+    import subprocess
+    import sys
+    import tempfile
+
+    from elbocheck import benchreport
+    from elbocheck._io import atomic_save_figure, atomic_write_bytes, atomic_write_text
+    from fast._device import device_name, resolve_device
+
+    device = resolve_device(args.device)
+    files = suite_files(args.suite)
+    try:
+        import pytest_benchmark  # noqa: F401
+    except ImportError:
+        raise ValueError("bench: pytest-benchmark is not installed; run `pip install -e \".[test]\"`") from None
+
+    out = Path(args.out)
+    with tempfile.TemporaryDirectory() as scratch:
+        raw_path = Path(scratch) / "benchmark.json"
+        command = [
+            sys.executable, "-m", "pytest", *map(str, files), "-q", "-p", "no:cacheprovider",
+            f"--rootdir={bench_dir().parent}", "-o", "python_files=bench_*.py",
+            f"--benchmark-json={raw_path}", "--benchmark-disable-gc", f"--device={args.device}",
+            "--benchmark-columns=median,rounds",
+        ]
+        if args.quick:
+            command.append("--quick")
+        status = subprocess.call(command, cwd=bench_dir().parent)
+        if not raw_path.exists():
+            print(f"elbocheck bench: the suites failed (pytest exit code {status}); no report written", file=sys.stderr)
+            return 1
+        raw_bytes = raw_path.read_bytes()
+
+    raw = json.loads(raw_bytes)
+    found = benchreport.measurements(raw)
+    groups = benchreport.by_algorithm(found)
+    when = raw.get("datetime", datetime.datetime.now(datetime.timezone.utc).isoformat())
+    header = [
+        "# elbocheck benchmarks",
+        "",
+        f"- command: `elbocheck bench {' '.join(_argv(args))}`",
+        f"- date: {when}",
+        f"- fast on: {device_name(device)}; reference and peer on: {device_name(resolve_device('cpu'))}",
+        "- times are medians per call; ratios are measured in this run (higher is faster for fast)",
+        "",
+    ]
+    sections = []
+    atomic_write_bytes(out / "benchmark.json", raw_bytes)
+    for algorithm, group in groups.items():
+        table = benchreport.algorithm_table(group)
+        section = f"## {algorithm}\n\n{table}\n\n![{algorithm}]({algorithm}.png)\n"
+        sections.append(section)
+        atomic_write_text(out / f"{algorithm}.md", "\n".join(header) + "\n" + section)
+        atomic_save_figure(out / f"{algorithm}.png", benchreport.plot_algorithm(group, algorithm))
+    atomic_write_text(out / "report.md", "\n".join(header) + "\n" + "\n".join(sections))
+    print(f"wrote {out / 'report.md'} ({len(found)} measurements, {len(groups)} algorithms)")
+    return 0 if status == 0 else 1
+
+
+def _argv(args: argparse.Namespace) -> list[str]:
+    parts = [f"--device {args.device}"]
+    if args.quick:
+        parts.append("--quick")
+    for name in args.suite or []:
+        parts.append(f"--suite {name}")
+    parts.append(f"--out {args.out}")
+    return parts
