@@ -11,6 +11,9 @@ import importlib
 from elbocheck.pairs.core import DEFAULT_RTOL, Pair, Sample, Trial, relative_error, run_trial
 
 MODULES = [
+    "bigram_em",
+    "gan",
+    "sampler",
 ]
 
 

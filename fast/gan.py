@@ -1,0 +1,130 @@
+"""GAN losses, gradients and training steps in PyTorch with autograd, on any device; mirrors `reference.gan`.
+
+D(x) = sigmoid(MLP_d(x)) is handled through its logit only, so every log-probability is a `logsigmoid` and no
+sigmoid is ever taken of a probability: log D = logsigmoid(z), log(1 - D) = logsigmoid(-z). The ring-of-Gaussians
+data and its mode-coverage score serve `elbocheck gan-demo`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from fast._nn import mlp_forward
+from reference.gan import check_gan_inputs, check_learning_rate
+
+GENERATOR_LOSSES = ("minimax", "non_saturating")
+
+
+def _all_finite(tensor: torch.Tensor) -> bool:
+    return bool(torch.isfinite(tensor).all())
+
+
+def discriminator_logits(params_d, x: torch.Tensor, hidden: str = "relu") -> torch.Tensor:
+    """z_d^{L_d}(x), the logit of seed 003 (25), for each row of x; (B,)."""
+    return mlp_forward(params_d, x, hidden=hidden, output="identity")[:, 0]
+
+
+def generator_forward(params_g, noise: torch.Tensor, hidden: str = "relu") -> torch.Tensor:
+    """G(z) = MLP_g(z) with an identity output; (B, n)."""
+    return mlp_forward(params_g, noise, hidden=hidden, output="identity")
+
+
+def gan_loss(params_d, params_g, x, noise, hidden_d: str = "relu", hidden_g: str = "relu") -> torch.Tensor:
+    """L = mean_i log D(x_i) + mean_j log(1 - D(G(z_j))), seed 003 (23), as a 0-d tensor."""
+    check_gan_inputs(params_d, params_g, x, noise, hidden_d, hidden_g, _all_finite)
+    real_logits = discriminator_logits(params_d, x, hidden_d)  # (B,)
+    fake_logits = discriminator_logits(params_d, generator_forward(params_g, noise, hidden_g), hidden_d)  # (B',)
+    return F.logsigmoid(real_logits).mean() + F.logsigmoid(-fake_logits).mean()
+
+
+def output_gradients(real_logits: torch.Tensor, fake_logits: torch.Tensor):
+    """dL/dz at the logits by the identities (26)-(27), seed 003 (claim 003-eq28 corrects (28)).
+
+    dL/dz(x_i) = sigmoid(-z(x_i)) / B_real = (1 - D(x_i)) / B_real; dL/dz(G(z_j)) = -sigmoid(z(G(z_j))) / B_fake.
+    """
+    if real_logits.ndim != 1 or fake_logits.ndim != 1 or real_logits.numel() == 0 or fake_logits.numel() == 0:
+        raise ValueError("logits: expected two non-empty 1-D tensors (real logits, fake logits)")
+    return torch.sigmoid(-real_logits) / real_logits.numel(), -torch.sigmoid(fake_logits) / fake_logits.numel()
+
+
+def _with_grad(params):
+    return [(W.detach().requires_grad_(True), b.detach().requires_grad_(True)) for W, b in params]
+
+
+def _pairs(flat):
+    return [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+
+
+def gan_gradients(params_d, params_g, x, noise, hidden_d: str = "relu", hidden_g: str = "relu"):
+    """(grad_{theta_d} L, grad_{theta_g} L) by autograd, each a list of (dW, db); mirrors the hand-written route."""
+    leaf_d, leaf_g = _with_grad(params_d), _with_grad(params_g)
+    loss = gan_loss(leaf_d, leaf_g, x, noise, hidden_d, hidden_g)
+    flat = [t for layer in leaf_d + leaf_g for t in layer]
+    grads = torch.autograd.grad(loss, flat)
+    return _pairs(list(grads[: 2 * len(leaf_d)])), _pairs(list(grads[2 * len(leaf_d) :]))
+
+
+def gan_step(params_d, params_g, x, noise, learning_rate: float, hidden_d: str = "relu", hidden_g: str = "relu"):
+    """Seed 003 (34)-(35): theta_d + alpha grad_d L, theta_g - alpha grad_g L, both at (theta_d^t, theta_g^t)."""
+    check_learning_rate(learning_rate)
+    grads_d, grads_g = gan_gradients(params_d, params_g, x, noise, hidden_d, hidden_g)
+    with torch.no_grad():
+        new_d = [(W + learning_rate * dW, b + learning_rate * db) for (W, b), (dW, db) in zip(params_d, grads_d)]
+        new_g = [(W - learning_rate * dW, b - learning_rate * db) for (W, b), (dW, db) in zip(params_g, grads_g)]
+    return new_d, new_g
+
+
+def discriminator_loss(params_d, x, fake, hidden_d: str = "relu") -> torch.Tensor:
+    """-L as a function of the discriminator alone (fake points held fixed): minimising it is the ascent (34)."""
+    return -(F.logsigmoid(discriminator_logits(params_d, x, hidden_d)).mean()
+             + F.logsigmoid(-discriminator_logits(params_d, fake, hidden_d)).mean())
+
+
+def generator_loss(params_d, params_g, noise, hidden_d: str = "relu", hidden_g: str = "relu",
+                   kind: str = "minimax") -> torch.Tensor:
+    """The generator's objective to minimise: 'minimax' is mean log(1 - D(G(z))), the descent (35) of seed 003;
+    'non_saturating' is -mean log D(G(z)), which has the same fixed points but does not vanish where D rejects G(z).
+    """
+    if kind not in GENERATOR_LOSSES:
+        raise ValueError(f"kind: expected one of {GENERATOR_LOSSES}, got {kind!r}")
+    fake_logits = discriminator_logits(params_d, generator_forward(params_g, noise, hidden_g), hidden_d)
+    if kind == "minimax":
+        return F.logsigmoid(-fake_logits).mean()
+    return -F.logsigmoid(fake_logits).mean()
+
+
+def ring_modes(modes: int, radius: float, dtype=torch.float32, device=None) -> torch.Tensor:
+    """The centres radius * (cos 2 pi k / K, sin 2 pi k / K), k = 0..K-1; (K, 2)."""
+    if modes < 1:
+        raise ValueError(f"modes: expected a positive number of mixture components, got {modes}")
+    if not radius > 0:
+        raise ValueError(f"radius: expected a positive number, got {radius}")
+    angle = torch.arange(modes, dtype=dtype, device=device) * (2 * math.pi / modes)
+    return radius * torch.stack([torch.cos(angle), torch.sin(angle)], dim=1)
+
+
+def ring_of_gaussians(count: int, modes: int, radius: float, std: float, generator: torch.Generator,
+                      dtype=torch.float32, device=None) -> torch.Tensor:
+    """`count` points of the equal mixture of N(centre_k, std^2 I), centres on a circle; (count, 2)."""
+    if count < 1:
+        raise ValueError(f"count: expected a positive number of points, got {count}")
+    if not std > 0:
+        raise ValueError(f"std: expected a positive standard deviation, got {std}")
+    centres = ring_modes(modes, radius, dtype, device)
+    which = torch.randint(modes, (count,), generator=generator, device=generator.device)
+    offsets = torch.randn(count, 2, generator=generator, dtype=dtype, device=generator.device)
+    return centres[which.to(centres.device)] + std * offsets.to(centres.device)
+
+
+def mode_coverage(samples: torch.Tensor, centres: torch.Tensor, std: float, min_share: float = 0.01):
+    """(modes covered, share of high-quality samples): a sample is high quality within 3 std of its nearest
+    centre; a mode is covered when at least `min_share` of all samples are high-quality samples of it."""
+    distance = torch.cdist(samples, centres)  # (N, K)
+    nearest, which = distance.min(dim=1)
+    good = nearest <= 3 * std
+    per_mode = torch.bincount(which[good], minlength=centres.shape[0])
+    covered = int((per_mode >= min_share * samples.shape[0]).sum())
+    return covered, float(good.double().mean())
