@@ -33,3 +33,13 @@ def corpora(draw, max_vocab: int = 8, max_sentences: int = 6, max_length: int = 
         )
     )
     return [np.array(sentence, dtype=np.int64) for sentence in sentences], V
+
+
+@st.composite
+def latent_bigram_models(draw, max_vocab: int = 6, max_states: int = 3, max_sentences: int = 5, max_length: int = 6):
+    """(sentences, V, m, A, B): a small corpus and a strictly positive latent bigram model for it (DESIGN.md shapes)."""
+    sentences, V = draw(corpora(max_vocab=max_vocab, max_sentences=max_sentences, max_length=max_length))
+    m = draw(st.integers(min_value=1, max_value=max_states))
+    A = draw(simplex_rows(V + 1, m))
+    B = draw(simplex_rows(m, V))
+    return sentences, V, m, A, B
