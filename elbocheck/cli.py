@@ -10,6 +10,10 @@ import importlib
 import sys
 
 COMMANDS = [
+    "claims",
+    "vae",
+    "em",
+    "gan_demo",
     "bench",
 ]
 
