@@ -128,3 +128,81 @@ def mode_coverage(samples: torch.Tensor, centres: torch.Tensor, std: float, min_
     per_mode = torch.bincount(which[good], minlength=centres.shape[0])
     covered = int((per_mode >= min_share * samples.shape[0]).sum())
     return covered, float(good.double().mean())
+
+
+def train_ring_gan(
+    generator: torch.Generator,
+    steps: int = 2000,
+    batch: int = 256,
+    modes: int = 8,
+    radius: float = 2.0,
+    std: float = 0.05,
+    width: int = 64,
+    noise_dim: int = 2,
+    learning_rate: float = 1e-3,
+    optimizer: str = "adam",
+    kind: str = "minimax",
+    hidden: str = "relu",
+    snapshots=(0, 250, 500, 1000, 2000),
+    snapshot_size: int = 2000,
+    device=None,
+    progress=None,
+):
+    """Train G and D (two hidden layers of `width`) on a ring of Gaussians by alternating updates; seed 003 (34)-(35).
+
+    Each step ascends L in theta_d on a fresh real batch and fake batch (34), then descends the generator loss
+    `kind` in theta_g (35), with Adam (beta_1 = 0.5) or plain gradient steps. `progress(step, d_loss, g_loss)` is
+    called after every step. Returns a dict: 'losses' (steps, 2) of (-L, generator loss), 'snapshots'
+    {step: G(fixed noise) after that many steps}, 'coverage' {step: (modes covered, share within 3 std)},
+    'modes' (K, 2), 'real' (snapshot_size, 2).
+    """
+    if steps < 0 or batch < 1 or width < 1 or noise_dim < 1:
+        raise ValueError("steps, batch, width, noise_dim: expected steps >= 0 and positive batch, width, noise_dim")
+    if optimizer not in ("adam", "sgd"):
+        raise ValueError(f"optimizer: expected 'adam' or 'sgd', got {optimizer!r}")
+    if kind not in GENERATOR_LOSSES:
+        raise ValueError(f"kind: expected one of {GENERATOR_LOSSES}, got {kind!r}")
+    check_learning_rate(learning_rate)
+    from fast._nn import init_mlp
+
+    params_d = init_mlp([2, width, width, 1], generator, device=device)
+    params_g = init_mlp([noise_dim, width, width, 2], generator, device=device)
+    leaves_d = [t.requires_grad_(True) for layer in params_d for t in layer]
+    leaves_g = [t.requires_grad_(True) for layer in params_g for t in layer]
+    if optimizer == "adam":
+        opt_d = torch.optim.Adam(leaves_d, lr=learning_rate, betas=(0.5, 0.999))
+        opt_g = torch.optim.Adam(leaves_g, lr=learning_rate, betas=(0.5, 0.999))
+    else:
+        opt_d, opt_g = torch.optim.SGD(leaves_d, lr=learning_rate), torch.optim.SGD(leaves_g, lr=learning_rate)
+
+    def noise(count):
+        return torch.randn(count, noise_dim, generator=generator, device=generator.device).to(device)
+
+    centres = ring_modes(modes, radius, device=device)
+    fixed_noise = noise(snapshot_size)
+    real_view = ring_of_gaussians(snapshot_size, modes, radius, std, generator, device=device)
+    losses = torch.zeros(steps, 2)
+    taken, coverage = {}, {}
+    for step in range(steps + 1):
+        if step in snapshots:
+            with torch.no_grad():
+                taken[step] = generator_forward(params_g, fixed_noise, hidden).cpu()
+                coverage[step] = mode_coverage(taken[step], centres.cpu(), std)
+        if step == steps:
+            break
+        x = ring_of_gaussians(batch, modes, radius, std, generator, device=device)
+        z = noise(batch)
+        fake = generator_forward(params_g, z, hidden).detach()
+        opt_d.zero_grad()
+        d_loss = discriminator_loss(params_d, x, fake, hidden)
+        d_loss.backward()
+        opt_d.step()
+        opt_g.zero_grad()
+        g_loss = generator_loss(params_d, params_g, z, hidden, hidden, kind)
+        g_loss.backward()
+        opt_g.step()
+        losses[step, 0], losses[step, 1] = d_loss.detach().cpu(), g_loss.detach().cpu()
+        if progress is not None:
+            progress(step, float(losses[step, 0]), float(losses[step, 1]))
+    return {"losses": losses, "snapshots": taken, "coverage": coverage, "modes": centres.cpu(),
+            "real": real_view.cpu()}
