@@ -14,6 +14,7 @@ MODULES = [
     "bigram_em",
     "gan",
     "sampler",
+    "vae",
 ]
 
 

@@ -1,0 +1,449 @@
+"""The variational autoencoder in PyTorch, vectorised over data and samples, on any device; the mirror of
+`reference.vae` (same names, same parameter container {"encoder": [(W, b), ...], "decoder": [(W, b), ...]}),
+plus a training loop whose data stay on the device and whose state can be saved and resumed exactly.
+
+Gradients here come from autograd; `reference.vae` writes them by hand, and the pair table checks one against the
+other. Sources as in `reference.vae`: seed 001 section 4, seed 002 Problems 1-2, seed 003 Problem 1, seed 000
+Problem 2.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+
+from fast._nn import init_mlp, mlp_forward
+from reference.vae import DECODERS, LOG_2PI, check_decoder, decoder_output_dim  # noqa: F401
+
+
+def tree_map(function, *trees):
+    """`function` applied leafwise to parameter containers of one structure (dicts of lists of (W, b))."""
+    first = trees[0]
+    if isinstance(first, dict):
+        return {key: tree_map(function, *(tree[key] for tree in trees)) for key in first}
+    if isinstance(first, (list, tuple)):
+        return type(first)(tree_map(function, *items) for items in zip(*trees))
+    return function(*trees)
+
+
+def tree_leaves(tree) -> list:
+    """The tensors of a parameter container, in order."""
+    if isinstance(tree, dict):
+        return [leaf for key in tree for leaf in tree_leaves(tree[key])]
+    if isinstance(tree, (list, tuple)):
+        return [leaf for item in tree for leaf in tree_leaves(item)]
+    return [tree]
+
+
+def tree_unflatten(tree, leaves: list):
+    """A container shaped like `tree` holding `leaves` in order."""
+    iterator = iter(leaves)
+    return tree_map(lambda _: next(iterator), tree)
+
+
+def init_params(input_dim: int, latent: int, hidden, decoder: str, generator: torch.Generator, dtype=torch.float32, device=None):
+    """Encoder D-h...-2k and decoder k-h...-D (2D for a Gaussian decoder), seed 003 item 9; `generator` on the CPU."""
+    hidden = [int(width) for width in hidden]
+    return {
+        "encoder": init_mlp([input_dim, *hidden, 2 * latent], generator, dtype, device),
+        "decoder": init_mlp([latent, *hidden[::-1], decoder_output_dim(input_dim, decoder)], generator, dtype, device),
+    }
+
+
+def init_autoencoder(input_dim: int, latent: int, hidden, decoder: str, generator: torch.Generator, dtype=torch.float32, device=None):
+    """Encoder D-h...-k and decoder k-h...-D: a plain autoencoder of the same widths as the VAE."""
+    hidden = [int(width) for width in hidden]
+    return {
+        "encoder": init_mlp([input_dim, *hidden, latent], generator, dtype, device),
+        "decoder": init_mlp([latent, *hidden[::-1], decoder_output_dim(input_dim, decoder)], generator, dtype, device),
+    }
+
+
+def split_halves(out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first and second halves of the last axis: [mu, logvar] -> (mu, logvar)."""
+    return out.chunk(2, dim=-1)
+
+
+# ---------------------------------------------------------------- encoder and reparameterisation
+
+
+def encode(params: dict, x: torch.Tensor, activation: str = "relu") -> tuple[torch.Tensor, torch.Tensor]:
+    """[mu(x), logvar(x)] = MLP_phi(x), seed 002 Problem 2.3; x (B, D) -> two (B, k)."""
+    return split_halves(mlp_forward(params["encoder"], x, activation))
+
+
+def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+    """z = mu + exp(logvar / 2) * eps (seed 002 Problem 1.5; not mu + eps sigma^2, claim 000-2-reparam, nor
+    mu + v^T Sigma, claim 001-4b-reparam); mu, logvar (B, k), eps (B, r, k) -> (B, r, k)."""
+    return mu.unsqueeze(1) + torch.exp(0.5 * logvar).unsqueeze(1) * eps
+
+
+def reparameterize_backward(grad_z: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor):
+    """(dL/dmu, dL/dlogvar) for upstream dL/dz, by autograd through reparameterize; seed 003 (22)."""
+    mu = torch.zeros_like(logvar).requires_grad_(True)
+    logvar = logvar.detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        z = reparameterize(mu, logvar, eps)
+        return torch.autograd.grad(z, (mu, logvar), grad_z)
+
+
+# ---------------------------------------------------------------- KL divergences
+
+
+def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """1/2 sum_m (mu_m^2 + e^{logvar_m} - 1 - logvar_m) per datum (claims 002-1.7-kl, 003-eq17), (B,)."""
+    # 0.5 * sum(mu^2 + sigma^2 - 1 - log sigma^2)
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(dim=-1)
+
+
+def kl_to_standard_normal_backward(mu: torch.Tensor, logvar: torch.Tensor):
+    """(dKL/dmu, dKL/dlogvar) by autograd."""
+    mu = mu.detach().clone().requires_grad_(True)
+    logvar = logvar.detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        return torch.autograd.grad(kl_to_standard_normal(mu, logvar).sum(), (mu, logvar))
+
+
+def kl_normal(mu_p, logvar_p, mu_q, logvar_q) -> torch.Tensor:
+    """KL(N(mu_p, s_p^2) || N(mu_q, s_q^2)) of seed 003 (10) (claim 003-eq10), summed over the last axis."""
+    # log(s_q / s_p) + (s_p^2 + (mu_q - mu_p)^2) / (2 s_q^2) - 1/2
+    terms = 0.5 * (logvar_q - logvar_p) + (logvar_p.exp() + (mu_q - mu_p).pow(2)) / (2.0 * logvar_q.exp()) - 0.5
+    return terms.sum(dim=-1)
+
+
+# ---------------------------------------------------------------- decoders and their log-likelihoods
+
+
+def bernoulli_log_likelihood(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+    """sum_d x_d l_d - log(1 + e^{l_d}), seed 003 (1); sums the last axis."""
+    return -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(dim=-1)
+
+
+def bernoulli_log_likelihood_backward(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+    """d log p / d logits by autograd."""
+    logits = logits.detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        return torch.autograd.grad(bernoulli_log_likelihood(x, logits).sum(), logits)[0]
+
+
+def gaussian_log_likelihood(x: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """log N(x; mean, diag(e^logvar)), seed 001 4.a; sums the last axis."""
+    # -1/2 sum(log 2 pi + logvar + (x - mean)^2 / sigma^2)
+    return -0.5 * (LOG_2PI + logvar + (x - mean).pow(2) * torch.exp(-logvar)).sum(dim=-1)
+
+
+def gaussian_log_likelihood_backward(x: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor):
+    """(d log N / d mean, d log N / d logvar) by autograd."""
+    mean = mean.detach().clone().requires_grad_(True)
+    logvar = logvar.detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        return torch.autograd.grad(gaussian_log_likelihood(x, mean, logvar).sum(), (mean, logvar))
+
+
+def decode(params: dict, z: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
+    """Bernoulli logits (..., D), or (mean, logvar) of a Gaussian decoder."""
+    out = mlp_forward(params["decoder"], z, activation)
+    return out if check_decoder(decoder) == "bernoulli" else split_halves(out)
+
+
+def decoder_log_likelihood(x: torch.Tensor, out: torch.Tensor, decoder: str) -> torch.Tensor:
+    """log p(x | z) from the decoder's raw output; x broadcasts against out's leading axes."""
+    if check_decoder(decoder) == "bernoulli":
+        return bernoulli_log_likelihood(x, out)
+    mean, logvar = split_halves(out)
+    return gaussian_log_likelihood(x, mean, logvar)
+
+
+def log_likelihood(params: dict, x: torch.Tensor, z: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
+    """log p(x_i | z_ij): x (B, D), z (B, r, k) -> (B, r)."""
+    out = mlp_forward(params["decoder"], z, activation)  # (B, r, D or 2D)
+    return decoder_log_likelihood(x.unsqueeze(1), out, decoder)
+
+
+# ---------------------------------------------------------------- the ELBO and its gradient
+
+
+def elbo(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
+    """(1/r) sum_j log p(x_i | z_ij) - KL(q(z | x_i) || N(0, I)) per datum, seed 002 Problem 1.2; (B,)."""
+    mu, logvar = encode(params, x, activation)
+    z = reparameterize(mu, logvar, eps)  # (B, r, k)
+    return log_likelihood(params, x, z, decoder, activation).mean(dim=1) - kl_to_standard_normal(mu, logvar)
+
+
+def negative_elbo(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
+    """(1/B) sum_i -ELBO_i, the loss of seed 001 4.c corrected (claim 001-4c-loss), each sum fused into one reduction."""
+    batch, samples, _ = eps.shape
+    mu, logvar = encode(params, x, activation)
+    z = reparameterize(mu, logvar, eps)
+    out = mlp_forward(params["decoder"], z, activation)  # (B, r, D or 2D)
+    if check_decoder(decoder) == "bernoulli":
+        reconstruction = F.binary_cross_entropy_with_logits(out, x.unsqueeze(1).expand_as(out), reduction="sum")
+    else:
+        mean, out_logvar = split_halves(out)
+        # 1/2 sum(log 2 pi + logvar + (x - mean)^2 / sigma^2)
+        reconstruction = 0.5 * (LOG_2PI + out_logvar + (x.unsqueeze(1) - mean).pow(2) * torch.exp(-out_logvar)).sum()
+    # 0.5 * sum(mu^2 + sigma^2 - 1 - log sigma^2)
+    kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum()
+    return reconstruction / (batch * samples) + kl / batch
+
+
+def negative_elbo_gradients(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
+    """(loss, dloss/dparams) of negative_elbo by autograd, in the parameter container's structure."""
+    leaves = [leaf.detach().clone().requires_grad_(True) for leaf in tree_leaves(params)]
+    with torch.enable_grad():
+        loss = negative_elbo(tree_unflatten(params, leaves), x, eps, decoder, activation)
+        grads = torch.autograd.grad(loss, leaves)
+    return loss.detach(), tree_unflatten(params, list(grads))
+
+
+def elbo_two_latent(params: dict, x: torch.Tensor, eps_y: torch.Tensor, eps_z: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
+    """(1/r) sum_j log p(x | y_j, z_j) - KL(q(y|x) || p(y)) - KL(q(z|x) || p(z)), seed 000 Problem 2 (1) (claim
+    000-2-elbo), y and z reparameterised with sigma, not sigma^2 (claim 000-2-reparam); (B,)."""
+    mu_y, logvar_y = split_halves(mlp_forward(params["encoder_y"], x, activation))
+    mu_z, logvar_z = split_halves(mlp_forward(params["encoder_z"], x, activation))
+    yz = torch.cat([reparameterize(mu_y, logvar_y, eps_y), reparameterize(mu_z, logvar_z, eps_z)], dim=-1)
+    reconstruction = log_likelihood(params, x, yz, decoder, activation).mean(dim=1)
+    return reconstruction - kl_to_standard_normal(mu_y, logvar_y) - kl_to_standard_normal(mu_z, logvar_z)
+
+
+def negative_elbo_two_latent_gradients(params: dict, x, eps_y, eps_z, decoder: str = "bernoulli", activation: str = "relu"):
+    """(loss, dloss/dparams) of (1/B) sum_i -J_i (elbo_two_latent) by autograd."""
+    leaves = [leaf.detach().clone().requires_grad_(True) for leaf in tree_leaves(params)]
+    with torch.enable_grad():
+        loss = -elbo_two_latent(tree_unflatten(params, leaves), x, eps_y, eps_z, decoder, activation).mean()
+        grads = torch.autograd.grad(loss, leaves)
+    return loss.detach(), tree_unflatten(params, list(grads))
+
+
+# ---------------------------------------------------------------- Monte Carlo estimators of log p(x)
+
+
+def log_importance_weights(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
+    """log p(x_i, z_ik) - log q(z_ik | x_i), seed 002 Problem 1.4; eps (B, K, k) -> (B, K)."""
+    mu, logvar = encode(params, x, activation)
+    z = reparameterize(mu, logvar, eps)  # (B, K, k)
+    log_prior = -0.5 * (LOG_2PI + z.pow(2)).sum(dim=-1)
+    log_q = gaussian_log_likelihood(z, mu.unsqueeze(1), logvar.unsqueeze(1))
+    return log_likelihood(params, x, z, decoder, activation) + log_prior - log_q
+
+
+def elbo_monte_carlo(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
+    """(1/L) sum_l [log p(x, z_l) - log q(z_l | x)] (claim 002-1.4-mc; not 1/N, claim 002-1.5-mc); (B,)."""
+    return log_importance_weights(params, x, eps, decoder, activation).mean(dim=1)
+
+
+def iwae_bound(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
+    """log (1/K) sum_k p(x, z_k) / q(z_k | x) by logsumexp; (B,)."""
+    weights = log_importance_weights(params, x, eps, decoder, activation)
+    return torch.logsumexp(weights, dim=1) - math.log(weights.shape[1])
+
+
+def autoencoder_loss(params: dict, x: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
+    """(1/B) sum_i -log p(x_i | z_i), z_i = MLP_phi(x_i) a deterministic code, seed 002 Problem 2.1-2."""
+    out = mlp_forward(params["decoder"], mlp_forward(params["encoder"], x, activation), activation)
+    return -decoder_log_likelihood(x, out, decoder).mean()
+
+
+# ---------------------------------------------------------------- Adam
+
+
+def adam_init(params: dict) -> dict:
+    """Adam's state: step 0 and zero moments shaped like the parameters."""
+    return {"step": 0, "m": tree_map(torch.zeros_like, params), "v": tree_map(torch.zeros_like, params)}
+
+
+def adam_step(params: dict, grads: dict, state: dict, lr: float, beta1=0.9, beta2=0.999, eps=1e-8):
+    """One Adam update, written as torch.optim.Adam computes it; returns (params, state)."""
+    step = int(state["step"]) + 1
+    m = tree_map(lambda m_, g: m_.lerp(g, 1.0 - beta1), state["m"], grads)
+    v = tree_map(lambda v_, g: v_ * beta2 + (1.0 - beta2) * g * g, state["v"], grads)
+    step_size = lr / (1.0 - beta1**step)
+    root_correction2 = math.sqrt(1.0 - beta2**step)
+    params = tree_map(lambda p, m_, v_: p - step_size * m_ / (v_.sqrt() / root_correction2 + eps), params, m, v)
+    return params, {"step": step, "m": m, "v": v}
+
+
+# ---------------------------------------------------------------- training on the device
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What a training run is: the model's sizes, the decoder, r, the batch, Adam's rate, the seed.
+
+    `autoencoder` trains the plain autoencoder of the same widths instead of the VAE. `compile` is "none",
+    "default" or "reduce-overhead" (torch.compile's mode for the loss; CUDA graphs with the last).
+    """
+
+    latent: int = 2
+    hidden: tuple = (512,)
+    decoder: str = "bernoulli"
+    samples: int = 1
+    batch: int = 128
+    lr: float = 1e-3
+    seed: int = 0
+    activation: str = "relu"
+    autoencoder: bool = False
+    compile: str = "none"
+
+    def validate(self) -> "TrainConfig":
+        """ValueError naming the first setting out of range."""
+        if self.latent < 1:
+            raise ValueError(f"latent: expected a positive integer, got {self.latent}")
+        if not self.hidden or any(int(width) < 1 for width in self.hidden):
+            raise ValueError(f"hidden: expected positive layer widths, got {list(self.hidden)}")
+        check_decoder(self.decoder)
+        if self.samples < 1:
+            raise ValueError(f"samples: expected a positive integer, got {self.samples}")
+        if self.batch < 1:
+            raise ValueError(f"batch: expected a positive integer, got {self.batch}")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr: expected a positive learning rate, got {self.lr}")
+        if self.compile not in ("none", "default", "reduce-overhead"):
+            raise ValueError(f"compile: expected 'none', 'default' or 'reduce-overhead', got {self.compile!r}")
+        return self
+
+    def as_dict(self) -> dict:
+        values = asdict(self)
+        values["hidden"] = list(self.hidden)
+        return values
+
+
+def train_epoch(params: dict, optimizer: torch.optim.Optimizer, data: torch.Tensor, generator: torch.Generator,
+                batch: int, samples: int, loss, latent: int) -> torch.Tensor:
+    """One epoch of seed 001 4.c with the data on the device: a device permutation, then per batch eps ~ N(0, I)
+    (B, r, k) from `generator`, loss(params, x, eps), backward and `optimizer.step()` (params change in place).
+
+    Returns the epoch's mean loss as a device tensor, each batch evaluated before its update; nothing waits on
+    the host.
+    """
+    count = data.shape[0]
+    order = torch.randperm(count, generator=generator, device=data.device)
+    total = torch.zeros((), dtype=data.dtype, device=data.device)
+    for start in range(0, count, batch):
+        x = data.index_select(0, order[start : start + batch])  # (B, D)
+        eps = torch.randn((x.shape[0], samples, latent), generator=generator, dtype=data.dtype, device=data.device)
+        value = loss(params, x, eps)
+        optimizer.zero_grad(set_to_none=True)
+        value.backward()
+        optimizer.step()
+        total += value.detach() * x.shape[0]
+    return total / count
+
+
+class Trainer:
+    """A VAE (or the plain autoencoder) with its Adam optimiser and random stream on `device`.
+
+    The parameters start from `config.seed` (drawn on the CPU, then moved); shuffling and noise come from a
+    generator on the device seeded with it too. `state_dict()` holds everything `epoch()` depends on, so a
+    trainer restored with `load_state_dict` continues bit for bit as the uninterrupted one would.
+    """
+
+    def __init__(self, config: TrainConfig, input_dim: int, device: torch.device, dtype=torch.float32):
+        self.config = config.validate()
+        self.device, self.dtype = device, dtype
+        init_generator = torch.Generator().manual_seed(config.seed)
+        init = init_autoencoder if config.autoencoder else init_params
+        raw = init(input_dim, config.latent, config.hidden, config.decoder, init_generator, dtype, device)
+        self.params = tree_map(lambda tensor: tensor.requires_grad_(True), raw)
+        self.optimizer = torch.optim.Adam(tree_leaves(self.params), lr=config.lr)
+        self.generator = torch.Generator(device=device).manual_seed(config.seed)
+        self.loss = self._loss_function()
+        self.epochs_done = 0
+
+    def _loss_function(self):
+        decoder, activation = self.config.decoder, self.config.activation
+        if self.config.autoencoder:
+
+            def loss(params, x, eps):
+                return autoencoder_loss(params, x, decoder, activation)
+
+        else:
+
+            def loss(params, x, eps):
+                return negative_elbo(params, x, eps, decoder, activation)
+
+        if self.config.compile != "none":
+            return torch.compile(loss, mode=self.config.compile, dynamic=False)
+        return loss
+
+    def epoch(self, data: torch.Tensor) -> torch.Tensor:
+        """Train one epoch on `data` (N, D) on the device; the mean loss as a device tensor."""
+        mean = train_epoch(
+            self.params, self.optimizer, data, self.generator, self.config.batch, self.config.samples,
+            self.loss, self.config.latent,
+        )
+        self.epochs_done += 1
+        return mean
+
+    def detached(self) -> dict:
+        """The parameters without their autograd history."""
+        return tree_map(lambda tensor: tensor.detach(), self.params)
+
+    def state_dict(self) -> dict:
+        """Parameters, Adam's state, the generator's state and the epoch count, on the CPU."""
+        return {
+            "config": self.config.as_dict(),
+            "epochs_done": self.epochs_done,
+            "params": [leaf.detach().cpu().clone() for leaf in tree_leaves(self.params)],
+            "optimizer": self.optimizer.state_dict(),
+            "generator": self.generator.get_state(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore a `state_dict()`; ValueError if it was written for another configuration."""
+        if state.get("config") != self.config.as_dict():
+            raise ValueError(f"checkpoint: written for {state.get('config')}, expected {self.config.as_dict()}")
+        with torch.no_grad():
+            for leaf, saved in zip(tree_leaves(self.params), state["params"]):
+                if leaf.shape != saved.shape:
+                    raise ValueError(f"checkpoint: a parameter has shape {tuple(saved.shape)}, expected {tuple(leaf.shape)}")
+                leaf.copy_(saved.to(leaf.device))
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.generator.set_state(state["generator"])
+        self.epochs_done = int(state["epochs_done"])
+
+
+# ---------------------------------------------------------------- evaluation in chunks
+
+
+def heldout_estimates(params: dict, x: torch.Tensor, samples: int, generator: torch.Generator, decoder: str = "bernoulli",
+                      activation: str = "relu", chunk: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+    """(ELBO, IWAE_K) per datum from the same K = `samples` draws of eps, chunked over the data so that the
+    decoder's (chunk, K, D) output fits in memory; each (N,)."""
+    latent = params["encoder"][-1][0].shape[0] // 2
+    elbos, iwaes = [], []
+    with torch.no_grad():
+        for start in range(0, x.shape[0], chunk):
+            part = x[start : start + chunk]
+            eps = torch.randn((part.shape[0], samples, latent), generator=generator, dtype=x.dtype, device=x.device)
+            weights = log_importance_weights(params, part, eps, decoder, activation)  # (chunk, K)
+            elbos.append(weights.mean(dim=1))
+            iwaes.append(torch.logsumexp(weights, dim=1) - math.log(samples))
+    return torch.cat(elbos), torch.cat(iwaes)
+
+
+def reconstruction_loss(params: dict, x: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu", chunk: int = 1024):
+    """The plain autoencoder's mean -log p(x | z(x)) over `x`, chunked; a 0-d tensor."""
+    total = torch.zeros((), dtype=x.dtype, device=x.device)
+    with torch.no_grad():
+        for start in range(0, x.shape[0], chunk):
+            part = x[start : start + chunk]
+            total += autoencoder_loss(params, part, decoder, activation) * part.shape[0]
+    return total / x.shape[0]
+
+
+def codes(params: dict, x: torch.Tensor, autoencoder: bool, activation: str = "relu") -> torch.Tensor:
+    """Where `x` lands in latent space: the VAE's posterior means mu(x), or the autoencoder's codes; (N, k)."""
+    with torch.no_grad():
+        out = mlp_forward(params["encoder"], x, activation)
+    return out if autoencoder else split_halves(out)[0]
+
+
+def prior_means(params: dict, z: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu") -> torch.Tensor:
+    """The decoder's mean image for each prior draw z (n, k): sigmoid(logits), or the Gaussian mean; (n, D)."""
+    with torch.no_grad():
+        out = decode(params, z, decoder, activation)
+    return torch.sigmoid(out) if decoder == "bernoulli" else out[0]
