@@ -184,7 +184,7 @@ def check_params(A: torch.Tensor, B: torch.Tensor) -> tuple[int, int]:
     for name, matrix in (("A", A), ("B", B)):
         low, high = torch.aminmax(matrix)
         if not (bool(low >= 0) and bool(high <= 1)):
-            raise ValueError(f"{name}: expected finite non-negative probabilities")
+            raise ValueError(f"{name}: expected probabilities in [0, 1]")
         if bool(((matrix.sum(dim=-1) - 1.0).abs() > ROW_SUM_TOL).any()):
             raise ValueError(f"{name}: every row must sum to 1 (a probability distribution)")
     return B.shape[-1], B.shape[-2]
