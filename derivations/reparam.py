@@ -12,7 +12,7 @@ import sympy as sp
 from sympy.stats import E as stats_expectation
 from sympy.stats import Normal
 
-from derivations.checks import AllOf, Differ, Equal, Procedure
+from derivations.checks import AllOf, Differ, Equal
 from derivations.claims import Claim
 from derivations.gaussian import expect_normal, expect_standard, normal_logpdf, normal_pdf
 
@@ -154,17 +154,6 @@ def vector_reparam_claim() -> AllOf:
          Equal(covariance, sp.diag(*[s**2 for s in stds]), labels=("covariance", "diag(sigma^2)"))),
         ("mean", "covariance"),
     )
-
-
-def covariance_parameters(max_dimension: int = 40) -> tuple[bool, str, str | None]:
-    """Free parameters of a D x D covariance (symmetric: the entries on and above the diagonal) against D^2 / 2,
-    and of a diagonal one against D; the ratios must settle at constants (O(D^2), O(D))."""
-    for D in range(1, max_dimension + 1):
-        full = sum(1 for i in range(D) for j in range(D) if i <= j)
-        diagonal = sum(1 for i in range(D) for j in range(D) if i == j)
-        if not (sp.Rational(1, 2) <= sp.Rational(full, D * D) <= 1 and diagonal == D):
-            return False, f"D = {D}", f"D = {D}: {full} free entries in full, {diagonal} in diagonal"
-    return True, f"counted for D = 1..{max_dimension}: D(D + 1)/2 = O(D^2) full, D diagonal", None
 
 
 def gradient_family():
@@ -338,13 +327,6 @@ CLAIMS = [
         printed=r"$\mathbf{z} = \mu(\mathbf{x}) + \sigma(\mathbf{x})\epsilon$",
         check=lambda: vector_reparam_claim(),
         note="Decided for D = 2.",
-    ),
-    Claim(
-        id="002-2.4-params",
-        where="Problem 2, item 4",
-        statement="a full covariance needs O(D^2) parameters, a diagonal one O(D)",
-        printed=r"Predicting the full covariance matrix would require $\mathcal{O}(D^2)$ parameters",
-        check=lambda: Procedure(covariance_parameters, method="counting the free entries of symmetric and diagonal matrices"),
     ),
     Claim(
         id="003-eq20",

@@ -93,7 +93,7 @@ def word(P, eps) -> int:
     return next(i for i in range(WORDS) if half_open_interval(P, i)(eps))
 
 
-def frozen_output_run(trials: int = 200, seed: int = 9):
+def frozen_output_run(trials: int = 200, seed: int = 9, sampler=word):
     """Seed 004 Problem 2(c): for eps off the boundaries, moving P by less than the distance from eps to the
     nearest boundary (along any direction that keeps sum P = 1) leaves the word unchanged, exactly; so every
     finite difference of a loss of the word, and the pathwise gradient, is zero. At a boundary the word jumps."""
@@ -110,16 +110,21 @@ def frozen_output_run(trials: int = 200, seed: int = 9):
         if margin == 0:
             continue
         moved = [p + step * d for p, d in zip(P, direction)]
-        if word(moved, eps) != word(P, eps):
-            return False, "the word changed", f"P = {P}, eps = {eps}, step {step} along {direction}"
+        if sampler(moved, eps) != sampler(P, eps):
+            return False, "the output changed", f"P = {P}, eps = {eps}, step {step} along {direction}"
         boundary = cumulative(P)[0]
         nudged = [P[0] + Fraction(1, 10**9), P[1] - Fraction(1, 10**9)] + P[2:]
-        jumps += word(nudged, boundary) != word(P, boundary)
+        jumps += sampler(nudged, boundary) != sampler(P, boundary)
     return True, (f"{trials} random (P, eps, direction): the word never moved; at a boundary eps = P[0] a nudge of "
                   f"1e-9 changed it in {jumps} of {trials} cases"), None
 
 
-def quantised_run(trials: int = 200, seed: int = 21):
+def nearest_code(codebook, value) -> int:
+    """argmin_k |value - c_k| (the lower index on a tie)."""
+    return min(range(len(codebook)), key=lambda k: (abs(value - codebook[k]), k))
+
+
+def quantised_run(trials: int = 200, seed: int = 21, quantiser=nearest_code):
     """Seed 004 Problem 4: a discrete code z = argmin_k |theta x - c_k| does not change under a small enough
     change of theta (off ties): z.grad = 0."""
     rng = random.Random(seed)
@@ -129,7 +134,7 @@ def quantised_run(trials: int = 200, seed: int = 21):
         theta = Fraction(rng.randint(-400, 400), 100)
 
         def code(t):
-            return min(range(len(codebook)), key=lambda k: (abs(t * x - codebook[k]), k))
+            return quantiser(codebook, t * x)
 
         distances = sorted(abs(theta * x - c) for c in codebook)
         if len(distances) > 1 and distances[0] == distances[1]:
