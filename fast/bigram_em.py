@@ -65,16 +65,11 @@ class BigramCounts:
 
     def to(self, device: torch.device | str | None = None, dtype: torch.dtype | None = None) -> "BigramCounts":
         """The same counts on another device or with values of another float dtype."""
-        move = lambda tensor: tensor.to(device=device)  # noqa: E731
-        return BigramCounts(
-            self.V,
-            move(self.crow),
-            move(self.col),
-            self.values.to(device=device, dtype=dtype or self.values.dtype),
-            move(self.t_crow),
-            move(self.t_col),
-            move(self.t_order),
+        crow, col, t_crow, t_col, t_order = (
+            tensor.to(device=device) for tensor in (self.crow, self.col, self.t_crow, self.t_col, self.t_order)
         )
+        values = self.values.to(device=device, dtype=dtype or self.values.dtype)
+        return BigramCounts(self.V, crow, col, values, t_crow, t_col, t_order)
 
 
 @dataclass(frozen=True)
@@ -97,7 +92,7 @@ def _as_token_tensor(sentence, index: int, device) -> torch.Tensor:
     return tensor.to(torch.int64)
 
 
-def flatten_sentences(sentences, V: int, device=None) -> tuple[torch.Tensor, torch.Tensor]:
+def _flatten_sentences(sentences, V: int, device=None) -> tuple[torch.Tensor, torch.Tensor]:
     """All tokens in one int64 tensor and the sentence lengths; ValueError unless ids lie in 1..V."""
     if not isinstance(V, (int, np.integer)) or V < 1:
         raise ValueError(f"V: expected an integer >= 1, got {V!r}")
@@ -125,7 +120,7 @@ def _previous_tokens(tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tenso
 
 def bigram_counts(sentences, V: int, dtype: torch.dtype = torch.float32, device=None) -> BigramCounts:
     """C[x, x'] = count(x, x') (x = 0 for *), seed 000 Problem 1.3, as CSR built by one integer sort."""
-    tokens, lengths = flatten_sentences(sentences, V, device)
+    tokens, lengths = _flatten_sentences(sentences, V, device)
     prev = _previous_tokens(tokens, lengths)
     keys, counts = torch.unique(prev * V + (tokens - 1), sorted=True, return_counts=True)
     rows, col = keys // V, keys % V
@@ -142,7 +137,7 @@ def mle_counts(sentences, latents, V: int, m: int, dtype: torch.dtype = torch.fl
     `latents[i][t]` is the state (0..m-1) of token t of sentence i; a context or state never seen gets a uniform row.
     Integer bincounts, exact on every device.
     """
-    tokens, lengths = flatten_sentences(sentences, V, device)
+    tokens, lengths = _flatten_sentences(sentences, V, device)
     if not isinstance(m, (int, np.integer)) or m < 1:
         raise ValueError(f"m: expected an integer >= 1, got {m!r}")
     latents = list(latents)
