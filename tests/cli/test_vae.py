@@ -138,3 +138,20 @@ def test_the_defaults_beat_the_independent_pixel_baseline_by_a_quarter(tmp_path)
     result = read_result(out)
     assert result["negative_elbo_below_baseline"] >= 0.25
     assert -result["heldout"]["iwae_nats_per_image"] <= 0.75 * result["baseline"]["negative_log_likelihood_nats_per_image"]
+
+
+def test_the_digits_split_is_fixed_disjoint_and_binarised_at_8_of_16():
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    data, again = load_digits_data(), load_digits_data()
+    assert data.train.shape == (1437, 64) and data.heldout.shape == (360, 64) and data.image_shape == (8, 8)
+    assert np.array_equal(data.heldout, again.heldout) and np.array_equal(data.train_labels, again.train_labels)
+    rows = {row.tobytes(): label for row, label in zip(bunch.data.astype(np.uint8), bunch.target)}
+    assert all(rows[row.tobytes()] == label for row, label in zip(data.heldout, data.heldout_labels))
+    together = np.sort(np.concatenate([data.train, data.heldout]).view("V64").ravel())
+    assert np.array_equal(together, np.sort(bunch.data.astype(np.uint8).view("V64").ravel()))
+    levels, binary = data.train.ravel(), data.binarized("train").ravel()
+    assert np.all(binary[levels >= 8] == 1.0) and np.all(binary[levels <= 7] == 0.0)
+    grey = data.dequantized("heldout", np.random.default_rng(0))
+    assert np.all((grey > 0) & (grey < 1)) and np.array_equal(np.floor(grey * 17).astype(np.uint8), data.heldout)
