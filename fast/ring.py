@@ -200,7 +200,8 @@ def sample(J, h: torch.Tensor, num_samples: int, generator: torch.Generator | No
         raise ValueError(f"num_samples: expected an integer >= 0, got {num_samples!r}")
     S, N = int(num_samples), h.shape[0]
     log_T = log_transfer_matrices(J, h)  # (N, 3, 3)
-    uniforms = torch.rand(S, N, generator=generator, dtype=h.dtype, device=h.device)
+    noise_device = generator.device if generator is not None else h.device
+    uniforms = torch.rand(S, N, generator=generator, dtype=h.dtype, device=noise_device).to(h.device)
     start = torch.full((3, 3), float("-inf"), dtype=h.dtype, device=h.device)
     start.fill_diagonal_(0.0)
     messages = [start]  # messages[k][a, y] = ln alpha_k(y) given Y[0] = a
