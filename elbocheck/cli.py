@@ -14,6 +14,7 @@ COMMANDS = [
     "vae",
     "em",
     "gan_demo",
+    "residual",
     "bench",
 ]
 
