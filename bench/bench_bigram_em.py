@@ -29,7 +29,7 @@ WARMUP, ROUNDS = 1, 5
 PLANTED_STATES = 32
 CASES = [
     # (V, m, tokens, with the reference)
-    pytest.param(2_000, 16, 20_000, True, marks=pytest.mark.quick, id="V=2000-m=16-T=20k"),
+    pytest.param(2_000, 16, 10_000, True, marks=pytest.mark.quick, id="V=2000-m=16-T=10k"),
     pytest.param(2_000, 16, 200_000, False, marks=pytest.mark.quick, id="V=2000-m=16-T=200k"),
     pytest.param(2_000, 64, 200_000, False, marks=pytest.mark.quick, id="V=2000-m=64-T=200k"),
     pytest.param(20_000, 16, 2_000_000, False, id="V=20000-m=16-T=2M"),
