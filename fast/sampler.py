@@ -129,13 +129,13 @@ def string_probabilities(P: torch.Tensor, Q: torch.Tensor, strings: torch.Tensor
 def straight_through_strings(P: torch.Tensor, Q: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
     """One-hot strings (B, T, I) whose backward pass is that of the probabilities they were drawn from.
 
-    y = onehot(w) + p - sg(p), p_1 = P, p_{t+1} = Q[w_t]: the value is the sample, the gradient dy/dp = I is the
-    straight-through estimator (Bengio et al. 2013; the VQ-VAE rule of seed 004 Problem 4).
+    y = onehot(w) + (p - sg(p)), p_1 = P, p_{t+1} = Q[w_t]: the value is exactly the one-hot sample, the gradient
+    dy/dp = I is the straight-through estimator (Bengio et al. 2013; the VQ-VAE rule of seed 004 Problem 4).
     """
     words = sample_strings(P, Q, eps)  # (B, T)
     hard = F.one_hot(words, P.shape[0]).to(P.dtype)  # (B, T, I)
     soft = torch.cat([P.expand(words.shape[0], 1, -1), Q[words[:, :-1]]], dim=1)  # (B, T, I)
-    return hard + soft - soft.detach()
+    return hard + (soft - soft.detach())
 
 
 def straight_through_gradient(P: torch.Tensor, Q: torch.Tensor, eps: torch.Tensor, upstream: torch.Tensor):
