@@ -15,6 +15,7 @@ COMMANDS = [
     "em",
     "gan_demo",
     "residual",
+    "ring",
     "bench",
 ]
 

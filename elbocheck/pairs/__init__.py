@@ -13,6 +13,8 @@ from elbocheck.pairs.core import DEFAULT_RTOL, Pair, Sample, Trial, relative_err
 MODULES = [
     "bigram_em",
     "gan",
+    "residual",
+    "ring",
     "sampler",
     "vae",
 ]
