@@ -218,15 +218,18 @@ def sample(J, h: torch.Tensor, num_samples: int, generator: torch.Generator | No
     return indices - 1
 
 
-def _newton_on_bracket(gradient_and_curvature, J0: torch.Tensor, iterations: int = 100) -> torch.Tensor:
+def _newton_on_bracket(gradient_and_curvature, at_high: torch.Tensor, at_low: torch.Tensor, dtype: torch.dtype,
+                       iterations: int = 100) -> torch.Tensor:
     """The root of a nondecreasing gradient g(J) in [-FIT_BOUND, FIT_BOUND] for a batch of independent scalars.
 
-    Newton steps, replaced by bisection whenever they leave the bracket that is known to hold the root; a root
-    beyond the bracket (a sample on the boundary of the statistic's range) returns the bracket's end.
+    Where g stays below zero as J -> +inf (`at_high`: the data sit on the upper end of the statistic's range and the
+    estimate is +inf) the result is FIT_BOUND, and -FIT_BOUND where `at_low`; where both hold the objective is flat
+    (the samples say nothing about J) and the result is NaN. Elsewhere Newton steps from J = 0, replaced by
+    bisection whenever they leave the bracket known to hold the root.
     """
-    low = torch.full_like(J0, -FIT_BOUND)
-    high = torch.full_like(J0, FIT_BOUND)
-    J = J0.clone()
+    low = torch.full(at_high.shape, -FIT_BOUND, dtype=dtype, device=at_high.device)
+    high = torch.full_like(low, FIT_BOUND)
+    J = torch.zeros_like(low)
     for _ in range(iterations):
         gradient, curvature = gradient_and_curvature(J)
         low = torch.where(gradient < 0, J, low)
@@ -234,11 +237,20 @@ def _newton_on_bracket(gradient_and_curvature, J0: torch.Tensor, iterations: int
         newton = J - gradient / curvature.clamp_min(torch.finfo(J.dtype).tiny)
         inside = (newton > low) & (newton < high) & torch.isfinite(newton)
         proposal = torch.where(inside, newton, (low + high) / 2)
-        done = (gradient == 0) | ((proposal - J).abs() <= 4 * torch.finfo(J.dtype).eps * (1 + J.abs()))
+        settled = (gradient == 0) | ((proposal - J).abs() <= 4 * torch.finfo(J.dtype).eps * (1 + J.abs()))
         J = torch.where(gradient == 0, J, proposal)
-        if bool(done.all()):
+        if bool((settled | at_high | at_low).all()):
             break
-    return J
+    J = torch.where(at_high, high.new_tensor(FIT_BOUND), torch.where(at_low, low.new_tensor(-FIT_BOUND), J))
+    return torch.where(at_high & at_low, J.new_tensor(float("nan")), J)
+
+
+def edge_sum_range(N: int) -> tuple[int, int]:
+    """The smallest and largest edge sum over labellings of a ring of N nodes: (-N or -(N - 2) for odd N >= 3, N);
+    (0, 1) for N = 1, whose one edge is Y[0]^2."""
+    if N == 1:
+        return 0, 1
+    return (-N if N % 2 == 0 else -(N - 2)), N
 
 
 def _derivatives(objective, J: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -274,7 +286,9 @@ def fit_maximum_likelihood(Y: torch.Tensor, h=0.0, dtype: torch.dtype = torch.fl
     def negative_log_likelihood(J):
         return log_partition_uniform(J, fields, N) - J * mean_edges - fields * mean_nodes
 
-    J = _newton_on_bracket(lambda J: _derivatives(negative_log_likelihood, J), torch.zeros_like(mean_edges))
+    smallest, largest = edge_sum_range(N)
+    J = _newton_on_bracket(lambda J: _derivatives(negative_log_likelihood, J), mean_edges >= largest,
+                           mean_edges <= smallest, dtype)
     return J.reshape(batch)
 
 
@@ -312,10 +326,11 @@ def fit_pseudo_likelihood(Y: torch.Tensor, h=0.0, dtype: torch.dtype = torch.flo
         log_conditionals = torch.log_softmax(local_field[..., None] * values, dim=-1)  # (R, 5, 3)
         return -(weights * log_conditionals).sum(dim=(-2, -1))
 
-    J = _newton_on_bracket(
-        lambda J: _derivatives(mean_negative_log_pseudo_likelihood, J),
-        torch.zeros(labels.shape[0], dtype=dtype, device=labels.device),
-    )
+    # As J -> +-inf the gradient tends to sum w (+-|c| - y c); where that limit is 0 the estimate is +-inf.
+    limit_high = (weights * (neighbour_sums.abs()[:, None] - neighbour_sums[:, None] * values)).sum(dim=(-2, -1))
+    limit_low = (weights * (-neighbour_sums.abs()[:, None] - neighbour_sums[:, None] * values)).sum(dim=(-2, -1))
+    J = _newton_on_bracket(lambda J: _derivatives(mean_negative_log_pseudo_likelihood, J), limit_high <= 0,
+                           limit_low >= 0, dtype)
     return J.reshape(batch)
 
 

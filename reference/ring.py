@@ -206,8 +206,11 @@ def sample(J: float, h, num_samples: int, rng: np.random.Generator) -> np.ndarra
 
 
 def _root_on_bound(gradient) -> float:
-    """The root of a nondecreasing gradient(J) in [-20, 20] by Brent's method; the nearer end if it has none there."""
+    """The root of a nondecreasing gradient(J) in [-20, 20] by Brent's method; the nearer end if it has none there,
+    NaN if the gradient is zero at both ends (a flat objective: the samples say nothing about J)."""
     low, high = gradient(-FIT_BOUND), gradient(FIT_BOUND)
+    if low >= 0 and high <= 0:
+        return float("nan")
     if low >= 0:
         return -FIT_BOUND
     if high <= 0:

@@ -105,13 +105,7 @@ def run(args: argparse.Namespace) -> int:
             }
             row = {"samples": size, "cramer_rao_sd": 1.0 / math.sqrt(size * information)}
             for name, values_J in estimates.items():
-                row[name] = {
-                    "estimates": values_J.tolist(),
-                    "mean": float(values_J.mean()),
-                    "sd": float(values_J.std(ddof=1)),
-                    "rmse": float(np.sqrt(np.mean((values_J - args.J) ** 2))),
-                    "at_bound": int(np.sum(np.abs(values_J) >= ring.FIT_BOUND)),
-                }
+                row[name] = summarise(values_J, args.J, ring.FIT_BOUND)
             rows.append(row)
             progress.set_postfix(S=size, rmse_ml=f"{row['maximum_likelihood']['rmse']:.3g}",
                                  rmse_pl=f"{row['pseudo_likelihood']['rmse']:.3g}")
@@ -128,6 +122,22 @@ def run(args: argparse.Namespace) -> int:
     print(format_report(values, rows, args))
     print(f"wrote {out / 'ring.png'}, {out / 'ring.json'}")
     return 0
+
+
+def summarise(estimates, true_J: float, bound: float) -> dict:
+    """Mean, sd, RMSE about the true J over the identifiable estimates, and how many sat on the bound or were NaN
+    (a sample set whose objective is flat in J)."""
+    import numpy as np
+
+    finite = estimates[np.isfinite(estimates)]
+    return {
+        "estimates": [None if not np.isfinite(value) else float(value) for value in estimates],
+        "mean": float(finite.mean()) if finite.size else float("nan"),
+        "sd": float(finite.std(ddof=1)) if finite.size > 1 else float("nan"),
+        "rmse": float(np.sqrt(np.mean((finite - true_J) ** 2))) if finite.size else float("nan"),
+        "at_bound": int(np.sum(np.abs(finite) >= bound)),
+        "not_identifiable": int(estimates.size - finite.size),
+    }
 
 
 def format_report(values: dict, rows: list[dict], args: argparse.Namespace) -> str:
@@ -157,6 +167,9 @@ def format_report(values: dict, rows: list[dict], args: argparse.Namespace) -> s
         )
         if ml["at_bound"] or pl["at_bound"]:
             lines.append(f"{'':>8} ({ml['at_bound']} ML and {pl['at_bound']} PL estimates at the bound |J| = 20)")
+        if ml["not_identifiable"] or pl["not_identifiable"]:
+            lines.append(f"{'':>8} ({ml['not_identifiable']} ML and {pl['not_identifiable']} PL sample sets say "
+                         "nothing about J; left out)")
     return "\n".join(lines)
 
 
@@ -185,7 +198,7 @@ def plot(rows: list[dict], args: argparse.Namespace):
     offsets = {"maximum_likelihood": 0.93, "pseudo_likelihood": 1.07}
     for name, (colour, marker, label) in styles.items():
         for row in rows:
-            estimates = np.asarray(row[name]["estimates"])
+            estimates = np.array([value for value in row[name]["estimates"] if value is not None])
             right.scatter(np.full(estimates.shape, row["samples"] * offsets[name]), estimates, s=6, color=colour,
                           alpha=0.35)
         means = [row[name]["mean"] for row in rows]
