@@ -17,11 +17,6 @@ REGISTRY = claims.registry()
 BY_ID = {claim.id: claim for claim in REGISTRY}
 
 
-@pytest.fixture(scope="module")
-def results():
-    return {result.claim.id: result for result in claims.ledger(jobs=2)}
-
-
 def test_registry_is_large_unique_and_in_document_order():
     assert len(REGISTRY) >= 40
     positions = [claims.document_position(claim) for claim in REGISTRY]

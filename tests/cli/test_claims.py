@@ -1,0 +1,46 @@
+"""`elbocheck claims`: the table, the JSON contract, --explain, and one-line errors with exit code 2."""
+
+import json
+
+import pytest
+
+from elbocheck.cli import main
+
+
+def test_table_for_one_document(capsys):
+    assert main(["claims", "--only", "004", "--jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "004_731ca7da36ae138a.txt" in out and "003_6e48a97ce6918341.txt" not in out
+    assert "counterexample:" in out and "corrected:" in out
+    assert out.strip().splitlines()[-1].startswith("13 claims:")
+
+
+def test_json_contract(capsys):
+    assert main(["claims", "--json", "--only", "002", "--jobs", "1"]) == 0
+    records = json.loads(capsys.readouterr().out)["claims"]
+    assert records and all(record["source"] == "002_ed75a671ee0e2e4a.txt" for record in records)
+    refuted = [record for record in records if record["verdict"] == "refuted"]
+    assert refuted and all(record["counterexample"] and record["corrected"] for record in refuted)
+
+
+def test_explain_prints_the_claim_its_check_and_correction(capsys):
+    assert main(["claims", "--explain", "003-eq18"]) == 0
+    out = capsys.readouterr().out
+    for part in ("As printed:", "Check:", "Verdict: refuted", "Counterexample:", "Corrected:", "-> proved"):
+        assert part in out
+
+
+@pytest.mark.parametrize(
+    "argv, argument",
+    [
+        (["claims", "--explain", "003-eq99"], "--explain"),
+        (["claims", "--only", "007"], "--only"),
+        (["claims", "--jobs", "0"], "--jobs"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(argv, argument, capsys):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and argument in lines[0]
