@@ -16,6 +16,7 @@ COMMANDS = [
     "gan_demo",
     "residual",
     "ring",
+    "crosscheck",
     "bench",
 ]
 

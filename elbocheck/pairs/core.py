@@ -170,3 +170,63 @@ def run_trial(pair: Pair, size: int, seed: int, dtype_name: str, device: torch.d
     seconds = time.perf_counter() - start
     error = relative_error(fast_result, reference_result)
     return Trial(pair.name, dtype_name, size, seed, sample.label, error, float(pair.rtol[dtype_name]), seconds)
+
+
+@dataclass(frozen=True)
+class PairReport:
+    """Every trial of one pair: how many inputs, the largest error, and the smallest input that failed."""
+
+    pair: str
+    dtype: str
+    trials: tuple[Trial, ...]
+    rtol: float
+    error: str | None = None
+
+    @property
+    def inputs(self) -> int:
+        return len(self.trials)
+
+    @property
+    def max_error(self) -> float:
+        return max((trial.error for trial in self.trials), default=float("inf") if self.error else 0.0)
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and all(trial.passed for trial in self.trials)
+
+    @property
+    def seconds(self) -> float:
+        return sum(trial.seconds for trial in self.trials)
+
+    @property
+    def smallest_failure(self) -> Trial | None:
+        failures = [trial for trial in self.trials if not trial.passed]
+        return min(failures, key=lambda trial: (trial.size, trial.seed)) if failures else None
+
+    def to_json(self) -> dict:
+        failure = self.smallest_failure
+        return {
+            "pair": self.pair,
+            "dtype": self.dtype,
+            "inputs": self.inputs,
+            "max_relative_error": self.max_error,
+            "rtol": self.rtol,
+            "passed": self.passed,
+            "seconds": round(self.seconds, 4),
+            "error": self.error,
+            "smallest_failure": None if failure is None else {
+                "size": failure.size, "label": failure.label, "seed": failure.seed, "relative_error": failure.error},
+        }
+
+
+def run_pair(pair: Pair, base_seed: int, trials: int, dtype_name: str, device="cpu") -> PairReport:
+    """`trials` fresh inputs at each of the pair's sizes, smallest first; an exception ends the pair as failed."""
+    results = []
+    try:
+        for size in sorted(pair.sizes):
+            for trial in range(trials):
+                results.append(run_trial(pair, size, trial_seed(base_seed, pair.name, size, trial), dtype_name, device))
+    except Exception as error:  # a crash of either side is a failed pair, reported with its message
+        return PairReport(pair.name, dtype_name, tuple(results), float(pair.rtol[dtype_name]),
+                          f"{type(error).__name__}: {error}")
+    return PairReport(pair.name, dtype_name, tuple(results), float(pair.rtol[dtype_name]))

@@ -1,0 +1,87 @@
+"""Run every reference/fast pair of the project (the table in elbocheck.pairs) on fresh random inputs of several
+sizes and report, per pair, the inputs tried, the largest relative error against the dtype's tolerance, pass or
+fail, and the time. A failing pair shows the smallest failing input and the seed that reproduces it. Exit code 1
+when any pair fails."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+NAME = "crosscheck"
+HELP = "compare every fast function with its reference on random inputs; exit 1 if any pair fails"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto (CUDA when present; default)")
+    parser.add_argument("--dtype", default="float64", choices=["float64", "float32"],
+                        help="dtype of the fast side (default float64; the reference is always float64)")
+    parser.add_argument("--seed", type=int, default=0, help="base seed of the random inputs (default 0)")
+    parser.add_argument("--trials", type=int, default=3, help="inputs per size and pair (default 3)")
+    parser.add_argument("--pair", action="append", metavar="NAME", help="run only this pair (repeatable)")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+
+
+def select_pairs(pairs, names: list[str] | None):
+    """The pairs named (all of them when `names` is None); ValueError naming an unknown one."""
+    if not names:
+        return pairs
+    known = {pair.name: pair for pair in pairs}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], known, n=3, cutoff=0.4)
+        hint = f"did you mean {', '.join(close)}?" if close else "`elbocheck crosscheck --json` lists every pair"
+        raise ValueError(f"--pair: unknown pair {unknown[0]!r}; {hint}")
+    return [known[name] for name in names]
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.trials < 1:
+        raise ValueError(f"--trials: expected a positive integer, got {args.trials}")
+    from tqdm import tqdm
+
+    from elbocheck.pairs import all_pairs
+    from elbocheck.pairs.core import run_pair
+    from fast._device import device_name, resolve_device
+
+    device = resolve_device(args.device)
+    pairs = select_pairs(all_pairs(), args.pair)
+    reports = []
+    progress = tqdm(pairs, desc="crosscheck", unit="pair", file=sys.stderr, disable=args.json or None)
+    for pair in progress:
+        progress.set_postfix_str(pair.name)
+        reports.append(run_pair(pair, args.seed, args.trials, args.dtype, device))
+    failed = [report for report in reports if not report.passed]
+    if args.json:
+        json.dump({"device": device_name(device), "dtype": args.dtype, "seed": args.seed, "trials": args.trials,
+                   "pairs": [report.to_json() for report in reports]}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_table(reports, device_name(device), args)
+    return 1 if failed else 0
+
+
+def print_table(reports, device: str, args: argparse.Namespace) -> None:
+    """One row per pair, then the smallest failing input of each failing pair."""
+    width = max(len(report.pair) for report in reports) if reports else 10
+    print(f"crosscheck on {device}, fast in {args.dtype}, seed {args.seed}, {args.trials} trials per size")
+    print(f"{'pair':<{width}}  {'inputs':>6}  {'max rel error':>13}  {'rtol':>7}  {'result':<6}  {'seconds':>8}")
+    for report in reports:
+        verdict = "pass" if report.passed else "FAIL"
+        print(f"{report.pair:<{width}}  {report.inputs:>6}  {report.max_error:>13.3e}  {report.rtol:>7.0e}  "
+              f"{verdict:<6}  {report.seconds:>8.2f}")
+    for report in reports:
+        if report.passed:
+            continue
+        if report.error:
+            print(f"\n{report.pair}: raised {report.error}")
+        failure = report.smallest_failure
+        if failure is not None:
+            print(f"\n{report.pair}: smallest failing input: size {failure.size} ({failure.label}), relative error "
+                  f"{failure.error:.3e} > {failure.rtol:g}\n  reproduce: elbocheck crosscheck --pair {report.pair} "
+                  f"--dtype {args.dtype} --seed {args.seed} (input drawn by numpy.random.default_rng({failure.seed}))")
+    passed = sum(report.passed for report in reports)
+    print(f"\n{passed} of {len(reports)} pairs pass")
