@@ -55,3 +55,61 @@ def sync(device):
     from fast._device import synchronize
 
     return lambda: synchronize(device)
+
+
+@pytest.fixture
+def timed(benchmark, device):
+    """benchmark.pedantic(fn, rounds, warmup_rounds) that, on CUDA, also brackets every timed call with CUDA
+    events and records their median in extra_info["cuda_event_seconds"] (the report prefers it to the host
+    clock). The function is called exactly as often as pedantic alone would call it."""
+
+    def run(fn, rounds: int, warmup_rounds: int = 1):
+        if device.type != "cuda":
+            return benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=warmup_rounds)
+        import statistics
+
+        import torch
+
+        events = []
+
+        def bracketed():
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            result = fn()
+            end.record()
+            events.append((start, end))
+            return result
+
+        result = benchmark.pedantic(bracketed, rounds=rounds, iterations=1, warmup_rounds=warmup_rounds)
+        torch.cuda.synchronize(device)
+        timed_events = events[warmup_rounds:]
+        benchmark.extra_info["cuda_event_seconds"] = statistics.median(
+            start.elapsed_time(end) / 1e3 for start, end in timed_events)
+        return result
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def l2_cache_bytes(device) -> int:
+    """The device's L2 cache size (0 on the CPU, where the benchmarks do not rotate inputs)."""
+    if device.type != "cuda":
+        return 0
+    import torch
+
+    return int(getattr(torch.cuda.get_device_properties(device), "L2_cache_size", 0))
+
+
+@pytest.fixture
+def rotating(l2_cache_bytes):
+    """rotating(make, nbytes) -> a callable returning a fresh copy each call, cycling through enough copies of
+    make() (each of nbytes) that together they exceed twice the L2 cache, so no timed call finds its input
+    already cached by the previous one."""
+    import itertools
+    import math
+
+    def cycle(make, nbytes: int):
+        copies = max(1, math.ceil(2 * l2_cache_bytes / max(nbytes, 1))) if l2_cache_bytes else 1
+        return itertools.cycle([make() for _ in range(copies)]).__next__
+
+    return cycle

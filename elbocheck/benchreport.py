@@ -1,8 +1,10 @@
 """Turning pytest-benchmark's JSON into the tables and plots of `elbocheck bench`.
 
-Each benchmark's extra_info follows the contract in bench/conftest.py. Times are medians over rounds. For each
-algorithm and case the table puts reference, fast and peer side by side, with the speed ratios measured in the
-same run and the quality figure of each implementation beside its time.
+Each benchmark's extra_info follows the contract in bench/conftest.py. Times are medians over rounds, from CUDA
+events where the benchmark recorded them and from the host clock otherwise. For each algorithm and case the table
+puts reference, fast and peer side by side, with the speed ratios measured in the same run, the quality figure
+of each implementation beside its time, and the fast kernel's achieved rate against the device's ceilings
+(bench/bench_ceilings.py) measured in the same run.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 IMPLS = ("reference", "fast", "peer")
+CEILINGS = "ceilings"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,9 @@ class Measurement:
     peer: str
     bytes: float | None
     flops: float | None
+    timer: str = "host clock"
+    ceiling: str = ""
+    dtype: str = "float32"
 
 
 def measurements(raw: dict) -> list[Measurement]:
@@ -40,6 +46,7 @@ def measurements(raw: dict) -> list[Measurement]:
         if "algorithm" not in info or info.get("impl") not in IMPLS:
             continue
         quality = info.get("quality")
+        cuda_seconds = info.get("cuda_event_seconds")
         found.append(
             Measurement(
                 algorithm=info["algorithm"],
@@ -47,7 +54,7 @@ def measurements(raw: dict) -> list[Measurement]:
                 size=float(info.get("size", 0.0)),
                 impl=info["impl"],
                 name=entry["name"],
-                seconds=float(entry["stats"]["median"]),
+                seconds=float(cuda_seconds if cuda_seconds is not None else entry["stats"]["median"]),
                 rounds=int(entry["stats"]["rounds"]),
                 quality_name=str(info.get("quality_name", "")),
                 quality=None if quality is None else float(quality),
@@ -55,6 +62,9 @@ def measurements(raw: dict) -> list[Measurement]:
                 peer=str(info.get("peer", "")),
                 bytes=info.get("bytes"),
                 flops=info.get("flops"),
+                timer="CUDA events" if cuda_seconds is not None else "host clock",
+                ceiling=str(info.get("ceiling", "")),
+                dtype=str(info.get("dtype", "float32")),
             )
         )
     return found
@@ -84,31 +94,67 @@ def _ratio(numerator: float | None, denominator: float | None) -> str:
     return f"{numerator / denominator:.1f}x"
 
 
-def _quality(measurement: Measurement | None) -> str:
+def _quality(measurement: Measurement | None, named: bool) -> str:
     if measurement is None or measurement.quality is None:
         return "-"
-    return f"{measurement.quality:.6g}"
+    value = f"{measurement.quality:.6g}"
+    return f"{measurement.quality_name}: {value}" if named else value
 
 
-def _rate(measurement: Measurement | None) -> str:
+def ceilings(found: list[Measurement]) -> dict[str, float]:
+    """The measured ceilings of this run: 'copy' in bytes/s and 'matmul <dtype>' in FLOP/s."""
+    rates = {}
+    for measurement in found:
+        if measurement.algorithm != CEILINGS or not measurement.ceiling:
+            continue
+        rate = (measurement.bytes or measurement.flops or 0.0) / measurement.seconds
+        rates[measurement.ceiling] = max(rates.get(measurement.ceiling, 0.0), rate)
+    return rates
+
+
+def _rate(measurement: Measurement | None, limits: dict[str, float]) -> str:
     if measurement is None:
         return ""
     parts = []
     if measurement.bytes:
-        parts.append(f"{measurement.bytes / measurement.seconds / 1e9:.1f} GB/s")
+        rate = measurement.bytes / measurement.seconds
+        share = f" ({100 * rate / limits['copy']:.0f}% of copy)" if limits.get("copy") else ""
+        parts.append(f"{rate / 1e9:.1f} GB/s{share}")
     if measurement.flops:
-        parts.append(f"{measurement.flops / measurement.seconds / 1e9:.1f} GFLOP/s")
+        rate = measurement.flops / measurement.seconds
+        limit = limits.get(f"matmul {measurement.dtype}")
+        share = f" ({100 * rate / limit:.0f}% of matmul {measurement.dtype})" if limit else ""
+        parts.append(f"{rate / 1e9:.1f} GFLOP/s{share}")
     return ", ".join(parts)
 
 
-def algorithm_table(found: list[Measurement]) -> str:
-    """A Markdown table for one algorithm: per case, the three times, the two ratios and the quality figures."""
+def ceilings_table(found: list[Measurement]) -> str:
+    """A Markdown table of the ceilings measured in this run."""
+    lines = ["| ceiling | case | median time | rate | timer |", "|---|---|---:|---:|---|"]
+    for measurement in found:
+        if measurement.algorithm != CEILINGS:
+            continue
+        if measurement.bytes:
+            rate = f"{measurement.bytes / measurement.seconds / 1e9:.1f} GB/s"
+        else:
+            rate = f"{(measurement.flops or 0.0) / measurement.seconds / 1e9:.1f} GFLOP/s"
+        lines.append(f"| {measurement.ceiling} | {measurement.case} | {_seconds(measurement.seconds)} | {rate} "
+                     f"| {measurement.timer} |")
+    return "\n".join(lines)
+
+
+def algorithm_table(found: list[Measurement], limits: dict[str, float] | None = None) -> str:
+    """A Markdown table for one algorithm: per case, the three times, the two ratios, the quality figures and
+    the fast kernel's rate against the ceilings."""
+    limits = limits or {}
     cases: dict[str, dict[str, Measurement]] = defaultdict(dict)
     sizes: dict[str, float] = {}
     for measurement in found:
         cases[measurement.case][measurement.impl] = measurement
         sizes[measurement.case] = measurement.size
-    quality_name = next((m.quality_name for m in found if m.quality_name), "quality")
+    names = {m.quality_name for m in found if m.quality_name}
+    named = len(names) > 1
+    quality_name = "quality" if named or not names else names.pop()
     peers = sorted({m.peer for m in found if m.impl == "peer" and m.peer})
     peer_label = f"peer ({', '.join(peers)})" if peers else "peer"
     lines = [
@@ -123,7 +169,8 @@ def algorithm_table(found: list[Measurement]) -> str:
         lines.append(
             f"| {case} | {_seconds(seconds['reference'])} | {_seconds(seconds['fast'])} | {_seconds(seconds['peer'])} "
             f"| {_ratio(seconds['reference'], seconds['fast'])} | {_ratio(seconds['peer'], seconds['fast'])} "
-            f"| {_quality(reference)} / {_quality(fast)} / {_quality(peer)} | {_rate(fast)} |"
+            f"| {_quality(reference, named)} / {_quality(fast, named)} / {_quality(peer, named)} "
+            f"| {_rate(fast, limits)} |"
         )
     return "\n".join(lines)
 

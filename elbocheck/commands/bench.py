@@ -76,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     raw = json.loads(raw_bytes)
     found = benchreport.measurements(raw)
     groups = benchreport.by_algorithm(found)
+    algorithms = len(groups)
     when = raw.get("datetime", datetime.datetime.now(datetime.timezone.utc).isoformat())
     header = [
         "# elbocheck benchmarks",
@@ -83,19 +84,25 @@ def run(args: argparse.Namespace) -> int:
         f"- command: `elbocheck bench {' '.join(_argv(args))}`",
         f"- date: {when}",
         f"- fast on: {device_name(device)}; reference and peer on: {device_name(resolve_device('cpu'))}",
-        "- times are medians per call; ratios are measured in this run (higher is faster for fast)",
+        "- times are medians per call (CUDA events on a GPU, the host clock otherwise); ratios are measured in this "
+        "run (higher is faster for fast); rates are against the ceilings measured in this run",
         "",
     ]
     sections = []
     atomic_write_bytes(out / "benchmark.json", raw_bytes)
+    limits = benchreport.ceilings(found)
+    if benchreport.CEILINGS in groups:
+        section = f"## Device ceilings\n\n{benchreport.ceilings_table(groups.pop(benchreport.CEILINGS))}\n"
+        sections.append(section)
+        atomic_write_text(out / f"{benchreport.CEILINGS}.md", "\n".join(header) + "\n" + section)
     for algorithm, group in groups.items():
-        table = benchreport.algorithm_table(group)
+        table = benchreport.algorithm_table(group, limits)
         section = f"## {algorithm}\n\n{table}\n\n![{algorithm}]({algorithm}.png)\n"
         sections.append(section)
         atomic_write_text(out / f"{algorithm}.md", "\n".join(header) + "\n" + section)
         atomic_save_figure(out / f"{algorithm}.png", benchreport.plot_algorithm(group, algorithm))
     atomic_write_text(out / "report.md", "\n".join(header) + "\n" + "\n".join(sections))
-    print(f"wrote {out / 'report.md'} ({len(found)} measurements, {len(groups)} algorithms)")
+    print(f"wrote {out / 'report.md'} ({len(found)} measurements, {algorithms} suites)")
     return 0 if status == 0 else 1
 
 
