@@ -161,13 +161,18 @@ def report_lines(summary: dict) -> list[str]:
     """What the command prints at the end: perplexities, then the top words of each latent state."""
     ppl = summary["perplexity"]
     show = lambda value: "inf" if value is None else f"{value:.1f}"  # noqa: E731
+    if summary["corpus"]["heldout_tokens"]:
+        heldout = (
+            f"held-out: EM {show(ppl['em_heldout'])} ({summary['heldout_tokens_with_zero_probability']:g} tokens with "
+            f"p = 0), EM + {UNIGRAM_WEIGHT:g} add-one unigram {show(ppl['em_with_unigram_heldout'])}, "
+            f"add-one unigram {show(ppl['unigram_add_one_heldout'])}, add-one bigram {show(ppl['bigram_add_one_heldout'])}"
+        )
+    else:
+        heldout = "held-out: none (too few sentences to hold 10% out)"
     lines = [
         f"EM: {summary['iterations']} iterations ({'converged' if summary['converged'] else 'iteration limit'}), "
         f"best of {summary['settings']['restarts']} restarts, {summary['timings_seconds']['fit']:.1f} s",
-        f"perplexity: EM train {show(ppl['em_train'])}; held-out: EM {show(ppl['em_heldout'])} "
-        f"({summary['heldout_tokens_with_zero_probability']:g} tokens with p = 0), "
-        f"EM + {UNIGRAM_WEIGHT:g} add-one unigram {show(ppl['em_with_unigram_heldout'])}, "
-        f"add-one unigram {show(ppl['unigram_add_one_heldout'])}, add-one bigram {show(ppl['bigram_add_one_heldout'])}",
+        f"perplexity: EM train {show(ppl['em_train'])}; {heldout}",
         "top words of each latent state (share of training tokens):",
     ]
     for state in summary["states"]:

@@ -155,3 +155,14 @@ def test_a_non_integer_option_is_a_usage_error(tmp_path, capsys):
         main(["em", "--states", "many", "--out", str(tmp_path / "out")])
     assert exit_info.value.code == 2
     assert capsys.readouterr().err.count("\n") == 1 and not (tmp_path / "out").exists()
+
+
+def test_a_corpus_too_small_to_hold_out_still_fits_and_says_so(tmp_path, capsys):
+    corpus = tmp_path / "one.txt"
+    corpus.write_text("the cat saw the dog and the dog saw the cat", encoding="utf-8")
+    code, stdout, _ = run(capsys, "--corpus", str(corpus), "--states", "2", "--iters", "3", "--device", "cpu",
+                          "--out", str(tmp_path / "out"))
+    result = json.loads((tmp_path / "out" / "result.json").read_text())
+    assert code == 0 and "held-out: none" in stdout
+    assert result["corpus"]["heldout_tokens"] == 0 and result["perplexity"]["em_heldout"] is None
+    assert result["perplexity"]["em_train"] is not None
