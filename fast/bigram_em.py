@@ -277,7 +277,7 @@ def expected_counts(counts: BigramCounts, A: torch.Tensor, B: torch.Tensor):
 
 
 def m_step(context_counts: torch.Tensor, emission_counts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """M-step, seed 000 Problem 1.3 (claims 000-1.3-mstep-a, 000-1.3-mstep-b): row-normalised expected counts."""
+    """M-step, seed 000 Problem 1.3 (claims 000-1.3-mstep-a, 000-1.3-mstep-b; 001-2-mstep): row-normalised expected counts."""
     return normalize_rows(context_counts), normalize_rows(emission_counts)
 
 
@@ -296,7 +296,7 @@ def log_likelihood(counts: BigramCounts, A: torch.Tensor, B: torch.Tensor) -> to
 
 
 def posterior(A: torch.Tensor, B: torch.Tensor, prev, word) -> torch.Tensor:
-    """E-step per token, seed 000 Problem 1.2: p(z | x_{t-1}, x_t) for tensors of contexts and words: (..., m)."""
+    """E-step per token, seed 000 Problem 1.2 (claim 000-1.2-estep): p(z | x_{t-1}, x_t) for tensors of contexts and words: (..., m)."""
     prev = torch.as_tensor(prev, device=A.device)
     word = torch.as_tensor(word, device=A.device)
     joint = A[prev] * B[:, word - 1].movedim(0, -1)  # (..., m)
@@ -338,7 +338,7 @@ def fit(
     init: tuple[torch.Tensor, torch.Tensor] | None = None,
     callback: Callable[[int, torch.Tensor, torch.Tensor, torch.Tensor], None] | None = None,
 ) -> FitResult:
-    """EM (seed 001 section 2) for R restarts at once, in the dtype and on the device of `counts`; returns the best.
+    """EM (seed 001 section 2, claims 001-2-estep, 001-2-mstep) for R restarts at once, in the dtype and on the device of `counts`; returns the best.
 
     Stops when every restart's log-likelihood changes by at most `tol` relatively, or after `n_iter` iterations.
     Starts from `init` ((V+1, m), (m, V), or with a leading restart axis), else initial_params(V, m, seed, restarts).

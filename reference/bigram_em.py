@@ -74,7 +74,8 @@ def bigram_counts(sentences, V: int) -> np.ndarray:
 
 
 def mle_counts(sentences, latents, V: int, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """MLE with z observed, seed 000 Problem 1.1: p(z|x) = count(x_{t-1}=x, z_t=z) / count(x_{t-1}=x), likewise p(x'|z).
+    """MLE with z observed, seed 000 Problem 1.1 (claim 000-1.1-mle): p(z|x) = count(x_{t-1}=x, z_t=z) / count(x_{t-1}=x),
+    likewise p(x'|z).
 
     `latents[i][t]` is the state (0..m-1) of token t of sentence i; a context or state never seen gets a uniform row.
     """
@@ -110,7 +111,7 @@ def normalize_rows(counts: np.ndarray) -> np.ndarray:
 
 
 def posterior(A: np.ndarray, B: np.ndarray, prev: int, word: int) -> np.ndarray:
-    """E-step for one token, seed 000 Problem 1.2: p(z | x_{t-1}, x_t) = A[x_{t-1}, z] B[z, x_t] / sum_z' (same)."""
+    """E-step for one token, seed 000 Problem 1.2 (claim 000-1.2-estep): p(z | x_{t-1}, x_t) = A[x_{t-1}, z] B[z, x_t] / sum_z' (same)."""
     joint = np.array([A[prev, z] * B[z, word - 1] for z in range(A.shape[1])])  # (m,)
     total = joint.sum()
     if total <= 0.0:
@@ -119,7 +120,8 @@ def posterior(A: np.ndarray, B: np.ndarray, prev: int, word: int) -> np.ndarray:
 
 
 def expected_counts(sentences, A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """E-step over the corpus: sum_t p(z | x_{t-1}, x_t) by context and by word, and the log-likelihood of (A, B).
+    """E-step over the corpus (claims 000-1.2-estep, 001-2-estep): sum_t p(z | x_{t-1}, x_t) by context and by word,
+    and the log-likelihood of (A, B).
 
     Summing token by token equals the count-weighted sums of seed 000 Problem 1.3,
     sum_{x_t} count(x, x_t) p(z | x, x_t) and sum_{x_{t-1}} count(x_{t-1}, x') p(z | x_{t-1}, x').
@@ -141,7 +143,7 @@ def expected_counts(sentences, A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray
 
 
 def m_step(context_counts: np.ndarray, emission_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """M-step, seed 000 Problem 1.3 (claims 000-1.3-mstep-a, 000-1.3-mstep-b; seed 001 section 2).
+    """M-step, seed 000 Problem 1.3 (claims 000-1.3-mstep-a, 000-1.3-mstep-b; 001-2-mstep).
 
     p_new(z|x) = E[count(x, z)] / sum_z' E[count(x, z')];  p_new(x'|z) = E[count(z, x')] / sum_x'' E[count(z, x'')].
     """
@@ -212,7 +214,7 @@ def fit(
     seed: int = 0,
     init: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> FitResult:
-    """EM for the latent bigram model (seed 001 section 2): em_step until the relative change of the
+    """EM for the latent bigram model (seed 001 section 2, claims 001-2-estep, 001-2-mstep): em_step until the relative change of the
     log-likelihood is at most `tol`, or `n_iter` iterations. Starts from `init`, else initial_params(V, m, seed)[0].
     """
     check_fit_options(n_iter, tol)
