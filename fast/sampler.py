@@ -249,7 +249,8 @@ def _nearest_codes(z_e: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
 
 def vector_quantize(z_e: torch.Tensor, codebook: torch.Tensor):
     """(z_q, k): k_b = argmin_k ||z_e[b] - e_k||^2 (lowest k on ties) and z_q = sg(e_k) + (z_e - sg(z_e)), whose
-    value is exactly e_{k_b} and whose gradient passes straight through to z_e (VQ-VAE; seed 004 Problem 4)."""
+    value is exactly e_{k_b} and whose gradient passes straight through to z_e (VQ-VAE; seed 004 Problem 4, where
+    claim 004-4 is that z_q alone gives z_e no gradient)."""
     check_codebook(z_e, codebook)
     indices = _nearest_codes(z_e, codebook)  # (B,)
     return codebook[indices].detach() + (z_e - z_e.detach()), indices

@@ -210,7 +210,7 @@ def check_temperature(temperature) -> None:
 def vector_quantize(z_e: np.ndarray, codebook: np.ndarray):
     """VQ-VAE quantisation: k_b = argmin_k ||z_e[b] - e_k||^2 (lowest k on ties), z_q[b] = e_{k_b}.
 
-    Returns (z_q (B, d), k (B,) int64). Seed 004 Problem 4: k is discrete, so dz_q/dz_e = 0 almost everywhere.
+    Returns (z_q (B, d), k (B,) int64). Seed 004 Problem 4 (claim 004-4): k is discrete, so dz_q/dz_e = 0 off ties.
     """
     check_codebook(z_e, codebook)
     z_q = np.empty_like(z_e, dtype=np.float64)

@@ -87,7 +87,8 @@ def test_reusing_eps_1_for_the_second_word_as_printed_breaks_the_joint():
     assert Fraction(int(np.sum((strings[:, 0] == 0) & (strings[:, 1] == 0))), len(strings)) == Fraction(1, 4)
 
 
-@given(P=st.integers(1, 7).flatmap(distributions_with_zeros), extra=hnp.arrays(np.float64, 20, elements=st.floats(0, 1)))
+@given(P=st.integers(1, 7).flatmap(distributions_with_zeros),
+       extra=hnp.arrays(np.float64, 20, elements=st.floats(0, 1)))
 def test_a_word_of_probability_zero_is_never_drawn(P, extra):
     """Not at eps = 0, not at eps = 1, not at eps exactly on a boundary, not anywhere else."""
     eps = np.concatenate([[0.0, 1.0, np.nextafter(1.0, 0.0)], np.clip(np.cumsum(P), 0.0, 1.0), extra])
