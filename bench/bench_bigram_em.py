@@ -47,7 +47,8 @@ def planted_corpus(V: int, tokens: int, seed: int = 0) -> tuple[torch.Tensor, ..
     B = np.stack([rng.dirichlet(0.5 * V * zipf[rng.permutation(V)] / zipf.sum()) for _ in range(PLANTED_STATES)])
     lengths = rng.integers(5, 36, size=max(1, tokens // 20))
     uniforms = rng.random((int(lengths.sum()), 2))
-    return tuple(fast.sample_corpus(torch.from_numpy(A), torch.from_numpy(B), torch.from_numpy(lengths), torch.from_numpy(uniforms)))
+    A, B, lengths, uniforms = (torch.from_numpy(array) for array in (A, B, lengths, uniforms))
+    return tuple(fast.sample_corpus(A, B, lengths, uniforms))
 
 
 def case_label(V: int, m: int, tokens: int) -> str:

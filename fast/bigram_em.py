@@ -87,7 +87,8 @@ class FitResult:
 
 def _as_token_tensor(sentence, index: int, device) -> torch.Tensor:
     tensor = torch.as_tensor(sentence, device=device)
-    if tensor.ndim != 1 or (tensor.numel() and (tensor.is_floating_point() or tensor.is_complex() or tensor.dtype == torch.bool)):
+    not_integer = tensor.is_floating_point() or tensor.is_complex() or tensor.dtype == torch.bool
+    if tensor.ndim != 1 or (tensor.numel() and not_integer):
         raise ValueError(f"sentences[{index}]: expected a 1-D array of integer token ids")
     return tensor.to(torch.int64)
 
@@ -132,7 +133,7 @@ def bigram_counts(sentences, V: int, dtype: torch.dtype = torch.float32, device=
 
 
 def mle_counts(sentences, latents, V: int, m: int, dtype: torch.dtype = torch.float32, device=None):
-    """MLE with z observed, seed 000 Problem 1.1 (claim 000-1.1-mle): normalised counts of (x_{t-1}, z_t) and (z_t, x_t).
+    """MLE with z observed, seed 000 Problem 1.1 (claim 000-1.1-mle): normalised counts of (x_{t-1}, z_t), (z_t, x_t).
 
     `latents[i][t]` is the state (0..m-1) of token t of sentence i; a context or state never seen gets a uniform row.
     Integer bincounts, exact on every device.
@@ -146,7 +147,8 @@ def mle_counts(sentences, latents, V: int, m: int, dtype: torch.dtype = torch.fl
     states = [torch.as_tensor(s, device=tokens.device).to(torch.int64) for s in latents]
     state_lengths = torch.tensor([s.numel() for s in states], dtype=torch.int64, device=tokens.device)
     flat_states = torch.cat(states) if states else torch.zeros(0, dtype=torch.int64, device=tokens.device)
-    if not torch.equal(state_lengths, lengths) or (flat_states.numel() and (flat_states.min() < 0 or flat_states.max() >= m)):
+    out_of_range = flat_states.numel() and (flat_states.min() < 0 or flat_states.max() >= m)
+    if not torch.equal(state_lengths, lengths) or out_of_range:
         raise ValueError(f"latents: expected one state in 0..{m - 1} per token of each sentence")
     prev = _previous_tokens(tokens, lengths)
     context = torch.bincount(prev * m + flat_states, minlength=(V + 1) * m).reshape(V + 1, m)  # (V+1, m)
@@ -158,7 +160,8 @@ def normalize_rows(counts: torch.Tensor) -> torch.Tensor:
     """Each row divided by its sum; a row summing to zero becomes uniform (the rule for rows without data)."""
     totals = counts.sum(dim=-1, keepdim=True)
     has_mass = totals > 0
-    return torch.where(has_mass, counts / torch.where(has_mass, totals, torch.ones_like(totals)), 1.0 / counts.shape[-1])
+    safe_totals = torch.where(has_mass, totals, torch.ones_like(totals))
+    return torch.where(has_mass, counts / safe_totals, 1.0 / counts.shape[-1])
 
 
 def check_params(A: torch.Tensor, B: torch.Tensor) -> tuple[int, int]:
@@ -173,9 +176,13 @@ def check_params(A: torch.Tensor, B: torch.Tensor) -> tuple[int, int]:
         or A.shape[-2] != B.shape[-1] + 1
         or A.shape[-1] < 1
     ):
-        raise ValueError(f"A, B: expected shapes ([R,] V+1, m) and ([R,] m, V), got {tuple(A.shape)} and {tuple(B.shape)}")
+        raise ValueError(
+            f"A, B: expected shapes ([R,] V+1, m) and ([R,] m, V), got {tuple(A.shape)} and {tuple(B.shape)}"
+        )
     if A.dtype != B.dtype or not A.is_floating_point() or A.device != B.device:
-        raise ValueError(f"A, B: expected one float dtype on one device, got {A.dtype}/{A.device} and {B.dtype}/{B.device}")
+        raise ValueError(
+            f"A, B: expected one float dtype on one device, got {A.dtype}/{A.device} and {B.dtype}/{B.device}"
+        )
     for name, matrix in (("A", A), ("B", B)):
         low, high = torch.aminmax(matrix)
         if not (bool(low >= 0) and bool(high <= 1)):
@@ -187,7 +194,7 @@ def check_params(A: torch.Tensor, B: torch.Tensor) -> tuple[int, int]:
 
 def _check_counts(counts: BigramCounts, A: torch.Tensor, V: int) -> None:
     if not isinstance(counts, BigramCounts):
-        raise ValueError(f"counts: expected the BigramCounts of bigram_counts(sentences, V), got {type(counts).__name__}")
+        raise ValueError(f"counts: expected bigram_counts(sentences, V), got {type(counts).__name__}")
     if counts.V != V:
         raise ValueError(f"counts: built for V = {counts.V}, but A, B have V = {V}")
     if counts.values.device != A.device:
@@ -277,7 +284,8 @@ def expected_counts(counts: BigramCounts, A: torch.Tensor, B: torch.Tensor):
 
 
 def m_step(context_counts: torch.Tensor, emission_counts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """M-step, seed 000 Problem 1.3 (claims 000-1.3-mstep-a, 000-1.3-mstep-b; 001-2-mstep): row-normalised expected counts."""
+    """M-step, seed 000 Problem 1.3 (claims 000-1.3-mstep-a, 000-1.3-mstep-b; 001-2-mstep): the expected counts,
+    row-normalised."""
     return normalize_rows(context_counts), normalize_rows(emission_counts)
 
 
@@ -296,7 +304,8 @@ def log_likelihood(counts: BigramCounts, A: torch.Tensor, B: torch.Tensor) -> to
 
 
 def posterior(A: torch.Tensor, B: torch.Tensor, prev, word) -> torch.Tensor:
-    """E-step per token, seed 000 Problem 1.2 (claim 000-1.2-estep): p(z | x_{t-1}, x_t) for tensors of contexts and words: (..., m)."""
+    """E-step per token, seed 000 Problem 1.2 (claim 000-1.2-estep): p(z | x_{t-1}, x_t) for tensors of contexts
+    and words: (..., m)."""
     prev = torch.as_tensor(prev, device=A.device)
     word = torch.as_tensor(word, device=A.device)
     joint = A[prev] * B[:, word - 1].movedim(0, -1)  # (..., m)
@@ -338,7 +347,8 @@ def fit(
     init: tuple[torch.Tensor, torch.Tensor] | None = None,
     callback: Callable[[int, torch.Tensor, torch.Tensor, torch.Tensor], None] | None = None,
 ) -> FitResult:
-    """EM (seed 001 section 2, claims 001-2-estep, 001-2-mstep) for R restarts at once, in the dtype and on the device of `counts`; returns the best.
+    """EM (seed 001 section 2, claims 001-2-estep, 001-2-mstep) for R restarts at once, in the dtype and on the
+    device of `counts`; returns the best.
 
     Stops when every restart's log-likelihood changes by at most `tol` relatively, or after `n_iter` iterations.
     Starts from `init` ((V+1, m), (m, V), or with a leading restart axis), else initial_params(V, m, seed, restarts).
@@ -350,7 +360,7 @@ def fit(
     if not isinstance(tol, (int, float, np.floating)) or not tol >= 0.0:
         raise ValueError(f"tol: expected a number >= 0, got {tol!r}")
     if not isinstance(counts, BigramCounts):
-        raise ValueError(f"counts: expected the BigramCounts of bigram_counts(sentences, V), got {type(counts).__name__}")
+        raise ValueError(f"counts: expected bigram_counts(sentences, V), got {type(counts).__name__}")
     if counts.nnz == 0:
         raise ValueError("counts: expected at least one token, got an empty corpus")
     dtype, device = counts.values.dtype, counts.values.device

@@ -43,7 +43,9 @@ def check_sentences(sentences, V: int) -> list[np.ndarray]:
             raise ValueError(f"sentences[{index}]: expected a 1-D array of integer token ids, got {array!r}")
         array = array.astype(np.int64)
         if array.size and (array.min() < 1 or array.max() > V):
-            raise ValueError(f"sentences[{index}]: token ids must lie in 1..V = 1..{V}, got {array.min()}..{array.max()}")
+            raise ValueError(
+                f"sentences[{index}]: token ids must lie in 1..V = 1..{V}, got {array.min()}..{array.max()}"
+            )
         checked.append(array)
     return checked
 
@@ -74,8 +76,8 @@ def bigram_counts(sentences, V: int) -> np.ndarray:
 
 
 def mle_counts(sentences, latents, V: int, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """MLE with z observed, seed 000 Problem 1.1 (claim 000-1.1-mle): p(z|x) = count(x_{t-1}=x, z_t=z) / count(x_{t-1}=x),
-    likewise p(x'|z).
+    """MLE with z observed, seed 000 Problem 1.1 (claim 000-1.1-mle):
+    p(z|x) = count(x_{t-1}=x, z_t=z) / count(x_{t-1}=x), likewise p(x'|z).
 
     `latents[i][t]` is the state (0..m-1) of token t of sentence i; a context or state never seen gets a uniform row.
     """
@@ -111,7 +113,8 @@ def normalize_rows(counts: np.ndarray) -> np.ndarray:
 
 
 def posterior(A: np.ndarray, B: np.ndarray, prev: int, word: int) -> np.ndarray:
-    """E-step for one token, seed 000 Problem 1.2 (claim 000-1.2-estep): p(z | x_{t-1}, x_t) = A[x_{t-1}, z] B[z, x_t] / sum_z' (same)."""
+    """E-step for one token, seed 000 Problem 1.2 (claim 000-1.2-estep):
+    p(z | x_{t-1}, x_t) = A[x_{t-1}, z] B[z, x_t] / sum_z' A[x_{t-1}, z'] B[z', x_t]."""
     joint = np.array([A[prev, z] * B[z, word - 1] for z in range(A.shape[1])])  # (m,)
     total = joint.sum()
     if total <= 0.0:
@@ -160,7 +163,8 @@ def em_step(sentences, A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def log_likelihood(sentences, A: np.ndarray, B: np.ndarray) -> float:
-    """log p(x) = sum_t log sum_z p(z | x_{t-1}) p(x_t | z), the objective of seed 000 Problem 1.2 (-inf if a bigram has p 0)."""
+    """log p(x) = sum_t log sum_z p(z | x_{t-1}) p(x_t | z), the objective of seed 000 Problem 1.2
+    (-inf if a bigram has probability 0)."""
     V, m = check_params(A, B)
     sentences = check_sentences(sentences, V)
     total = 0.0
@@ -214,8 +218,9 @@ def fit(
     seed: int = 0,
     init: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> FitResult:
-    """EM for the latent bigram model (seed 001 section 2, claims 001-2-estep, 001-2-mstep): em_step until the relative change of the
-    log-likelihood is at most `tol`, or `n_iter` iterations. Starts from `init`, else initial_params(V, m, seed)[0].
+    """EM for the latent bigram model (seed 001 section 2, claims 001-2-estep, 001-2-mstep): em_step until the
+    relative change of the log-likelihood is at most `tol`, or `n_iter` iterations. Starts from `init`, else from
+    initial_params(V, m, seed)[0].
     """
     check_fit_options(n_iter, tol)
     sentences = check_sentences(sentences, V)

@@ -18,9 +18,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", metavar="PATH", help="a UTF-8 text file (default: the text of pydoc_data.topics)")
     parser.add_argument("--states", type=int, default=64, metavar="m", help="number of latent states m (default 64)")
     parser.add_argument("--iters", type=int, default=150, metavar="k", help="most EM iterations (default 150)")
-    parser.add_argument("--restarts", type=int, default=4, metavar="R", help="random starts fitted together (default 4)")
-    parser.add_argument("--tol", type=float, default=1e-6, help="stop when the relative log-likelihood change is at most this (default 1e-6)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random starts and the held-out split (default 0)")
+    parser.add_argument("--restarts", type=int, default=4, metavar="R",
+                        help="random starts fitted together (default 4)")
+    parser.add_argument("--tol", type=float, default=1e-6,
+                        help="stop when the relative log-likelihood change is at most this (default 1e-6)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the random starts and the held-out split (default 0)")
     parser.add_argument("--dtype", default="float64", help="float32 or float64 (default float64)")
     parser.add_argument("--device", default="auto", help="cpu, cuda, or auto (CUDA when present; default)")
     parser.add_argument("--out", default="out/em", metavar="DIR", help="where the results go (default out/em)")
@@ -28,8 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def check_options(args: argparse.Namespace) -> Path:
     """ValueError naming the first bad option; the output folder otherwise (not created here)."""
-    for name, value, least in (("--states", args.states, 1), ("--iters", args.iters, 1), ("--restarts", args.restarts, 1),
-                               ("--seed", args.seed, 0)):
+    integers = (("--states", args.states, 1), ("--iters", args.iters, 1), ("--restarts", args.restarts, 1),
+                ("--seed", args.seed, 0))
+    for name, value, least in integers:
         if value < least:
             raise ValueError(f"{name}: expected an integer >= {least}, got {value}")
     if not (math.isfinite(args.tol) and args.tol >= 0.0):
@@ -152,8 +156,8 @@ def command_line(args: argparse.Namespace) -> str:
     """The command with every option spelled out, so that result.json says how to reproduce it."""
     corpus = f" --corpus {args.corpus}" if args.corpus else ""
     return (
-        f"elbocheck em{corpus} --states {args.states} --iters {args.iters} --restarts {args.restarts} --tol {args.tol:g} "
-        f"--seed {args.seed} --dtype {args.dtype} --device {args.device} --out {args.out}"
+        f"elbocheck em{corpus} --states {args.states} --iters {args.iters} --restarts {args.restarts} "
+        f"--tol {args.tol:g} --seed {args.seed} --dtype {args.dtype} --device {args.device} --out {args.out}"
     )
 
 
@@ -165,7 +169,8 @@ def report_lines(summary: dict) -> list[str]:
         heldout = (
             f"held-out: EM {show(ppl['em_heldout'])} ({summary['heldout_tokens_with_zero_probability']:g} tokens with "
             f"p = 0), EM + {UNIGRAM_WEIGHT:g} add-one unigram {show(ppl['em_with_unigram_heldout'])}, "
-            f"add-one unigram {show(ppl['unigram_add_one_heldout'])}, add-one bigram {show(ppl['bigram_add_one_heldout'])}"
+            f"add-one unigram {show(ppl['unigram_add_one_heldout'])}, "
+            f"add-one bigram {show(ppl['bigram_add_one_heldout'])}"
         )
     else:
         heldout = "held-out: none (too few sentences to hold 10% out)"
@@ -212,12 +217,15 @@ def run(args: argparse.Namespace) -> int:
     def show(iteration, A, B, before):
         train_curves.append(before.double().cpu())
         best = float(train_curves[-1].max())
-        bar.set_postfix({"loglik/token": f"{best / train_tokens:.4f}", "train ppl": f"{math.exp(-best / train_tokens):.1f}"})
+        per_token_now = best / train_tokens
+        bar.set_postfix({"loglik/token": f"{per_token_now:.4f}", "train ppl": f"{math.exp(-per_token_now):.1f}"})
         bar.update(1)
         heldout_curves.append(heldout_log_likelihoods(heldout, A, B, unigram, UNIGRAM_WEIGHT))
 
     try:
-        result = bigram_em.fit(train, args.states, n_iter=args.iters, tol=args.tol, init=(start_A, start_B), callback=show)
+        result = bigram_em.fit(
+            train, args.states, n_iter=args.iters, tol=args.tol, init=(start_A, start_B), callback=show
+        )
     finally:
         bar.close()
     fitted = time.perf_counter()
@@ -263,13 +271,16 @@ def run(args: argparse.Namespace) -> int:
         },
         "heldout_tokens_with_zero_probability": zero_tokens,
         "states": top_words(corpus, result.A, result.B, train),
-        "timings_seconds": {"load": loaded - started, "fit": fitted - loaded, "per_iteration": (fitted - loaded) / result.n_iter},
+        "timings_seconds": {
+            "load": loaded - started, "fit": fitted - loaded, "per_iteration": (fitted - loaded) / result.n_iter,
+        },
     }
     per_token_figures = summary["log_likelihood_per_token"]
     figure = plot(
         restart_curves,
         best,
-        {"EM held-out (-inf once a held-out bigram gets p = 0)": pure_curve, f"EM + {UNIGRAM_WEIGHT:g} add-one unigram, held-out": mixed_curve},
+        {"EM held-out (-inf once a held-out bigram gets p = 0)": pure_curve,
+         f"EM + {UNIGRAM_WEIGHT:g} add-one unigram, held-out": mixed_curve},
         {"add-one unigram, held-out": per_token_figures["unigram_add_one_heldout"],
          "add-one bigram, held-out": per_token_figures["bigram_add_one_heldout"]},
         f"latent bigram EM on {Path(corpus.name).name}: V={corpus.V}, m={args.states}, {args.restarts} restarts",

@@ -89,10 +89,8 @@ def _fit_sample(rng: np.random.Generator, size: int) -> Sample:
 
 
 def _starts_sample(rng: np.random.Generator, size: int) -> Sample:
-    return Sample(
-        (int(rng.integers(1, size + 3)), int(rng.integers(1, size + 1)), int(rng.integers(0, 2**31)), int(rng.integers(1, 4))),
-        label=f"size={size}",
-    )
+    V, m = int(rng.integers(1, size + 3)), int(rng.integers(1, size + 1))
+    return Sample((V, m, int(rng.integers(0, 2**31)), int(rng.integers(1, 4))), label=f"V={V} m={m}")
 
 
 def _sampling_sample(rng: np.random.Generator, size: int) -> Sample:
