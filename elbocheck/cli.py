@@ -18,6 +18,7 @@ COMMANDS = [
     "ring",
     "crosscheck",
     "bench",
+    "report",
 ]
 
 

@@ -4,6 +4,7 @@ and the raw DIR/benchmark.json. Reference and peer run on the CPU; fast runs on 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 NAME = "bench"
@@ -39,49 +40,58 @@ def suite_files(names: list[str] | None) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from fast._device import resolve_device
+
+    resolve_device(args.device)
+    files = suite_files(args.suite)
+    status, found = run_suites(files, args.device, args.quick, Path(args.out), f"elbocheck bench {' '.join(_argv(args))}")
+    if found is None:
+        print(f"elbocheck bench: the suites failed (pytest exit code {status}); no report written", file=sys.stderr)
+        return 1
+    print(f"wrote {Path(args.out) / 'report.md'} ({len(found)} measurements)")
+    return 0 if status == 0 else 1
+
+
+def run_suites(files: list[Path], device_argument: str, quick: bool, out: Path, command_line: str):
+    """Run the suites under pytest-benchmark and write out/report.md, out/<algorithm>.md and .png, and
+    out/benchmark.json. Returns pytest's exit status and the measurements (None when pytest wrote no JSON)."""
     import datetime
     import json
     import subprocess
-    import sys
     import tempfile
 
     from elbocheck import benchreport
     from elbocheck._io import atomic_save_figure, atomic_write_bytes, atomic_write_text
     from fast._device import device_name, resolve_device
 
-    device = resolve_device(args.device)
-    files = suite_files(args.suite)
     try:
         import pytest_benchmark  # noqa: F401
     except ImportError:
         raise ValueError("bench: pytest-benchmark is not installed; run `pip install -e \".[test]\"`") from None
-
-    out = Path(args.out)
+    device = resolve_device(device_argument)
     with tempfile.TemporaryDirectory() as scratch:
         raw_path = Path(scratch) / "benchmark.json"
         command = [
             sys.executable, "-m", "pytest", *map(str, files), "-q", "-p", "no:cacheprovider",
             f"--rootdir={bench_dir().parent}", "-o", "python_files=bench_*.py",
-            f"--benchmark-json={raw_path}", "--benchmark-disable-gc", f"--device={args.device}",
+            f"--benchmark-json={raw_path}", "--benchmark-disable-gc", f"--device={device_argument}",
             "--benchmark-columns=median,rounds",
         ]
-        if args.quick:
+        if quick:
             command.append("--quick")
-        status = subprocess.call(command, cwd=bench_dir().parent)
+        status = subprocess.call(command, cwd=bench_dir().parent, stdout=sys.stderr)
         if not raw_path.exists():
-            print(f"elbocheck bench: the suites failed (pytest exit code {status}); no report written", file=sys.stderr)
-            return 1
+            return status, None
         raw_bytes = raw_path.read_bytes()
 
     raw = json.loads(raw_bytes)
     found = benchreport.measurements(raw)
     groups = benchreport.by_algorithm(found)
-    algorithms = len(groups)
     when = raw.get("datetime", datetime.datetime.now(datetime.timezone.utc).isoformat())
     header = [
         "# elbocheck benchmarks",
         "",
-        f"- command: `elbocheck bench {' '.join(_argv(args))}`",
+        f"- command: `{command_line}`",
         f"- date: {when}",
         f"- fast on: {device_name(device)}; reference and peer on: {device_name(resolve_device('cpu'))}",
         "- times are medians per call (CUDA events on a GPU, the host clock otherwise); ratios are measured in this "
@@ -102,8 +112,7 @@ def run(args: argparse.Namespace) -> int:
         atomic_write_text(out / f"{algorithm}.md", "\n".join(header) + "\n" + section)
         atomic_save_figure(out / f"{algorithm}.png", benchreport.plot_algorithm(group, algorithm))
     atomic_write_text(out / "report.md", "\n".join(header) + "\n" + "\n".join(sections))
-    print(f"wrote {out / 'report.md'} ({len(found)} measurements, {algorithms} suites)")
-    return 0 if status == 0 else 1
+    return status, found
 
 
 def _argv(args: argparse.Namespace) -> list[str]:

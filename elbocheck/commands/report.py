@@ -1,0 +1,93 @@
+"""Run the claim ledger, the cross-check of every reference/fast pair and the quick benchmarks, and write one
+self-contained HTML page, DIR/index.html, with the ledger (refuted claims first), the cross-check table, the
+benchmark tables and plots, and the figures the other commands wrote (out/em, out/vae, out/gan-demo, out/ring,
+out/residual, or the folders given with --figures)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+NAME = "report"
+HELP = "run claims, crosscheck and the quick bench; write one HTML page with every table and figure"
+FIGURE_FOLDERS = ("out/em", "out/vae", "out/gan-demo", "out/ring", "out/residual")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default="out/report", metavar="DIR", help="where index.html goes (default out/report)")
+    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto (CUDA when present; default)")
+    parser.add_argument("--figures", action="append", metavar="DIR",
+                        help=f"a folder of PNGs to include (repeatable; default: those of {', '.join(FIGURE_FOLDERS)} "
+                             "that exist)")
+    parser.add_argument("--only", metavar="DOC", help="only the claims of one document (000..004)")
+    parser.add_argument("--trials", type=int, default=3, help="cross-check inputs per size and pair (default 3)")
+    parser.add_argument("--suite", action="append", metavar="NAME", help="only this bench suite (repeatable)")
+
+
+def figure_paths(folders: list[str] | None) -> list[Path]:
+    """The PNGs of the given folders (each must exist), or of the default folders that exist."""
+    if folders:
+        missing = [folder for folder in folders if not Path(folder).is_dir()]
+        if missing:
+            raise ValueError(f"--figures: no such folder: '{missing[0]}'")
+        chosen = [Path(folder) for folder in folders]
+    else:
+        chosen = [Path(folder) for folder in FIGURE_FOLDERS if Path(folder).is_dir()]
+    return [path for folder in chosen for path in sorted(folder.glob("*.png"))]
+
+
+def run(args: argparse.Namespace) -> int:
+    import datetime
+
+    from derivations import claims
+    from elbocheck import htmlreport
+    from elbocheck._io import atomic_write_json, atomic_write_text
+    from elbocheck.commands import bench
+    from elbocheck.pairs import all_pairs
+    from elbocheck.pairs.core import run_pair
+    from fast._device import device_name, resolve_device
+
+    if args.trials < 1:
+        raise ValueError(f"--trials: expected a positive integer, got {args.trials}")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out: '{out}' exists and is not a folder")
+    device = resolve_device(args.device)
+    claims.select(claims.registry(), args.only)
+    suites = bench.suite_files(args.suite)
+    figures = figure_paths(args.figures)
+
+    started = time.perf_counter()
+    print("report: deciding the claims", file=sys.stderr)
+    results = claims.ledger(only=args.only)
+    print("report: cross-checking every pair", file=sys.stderr)
+    from tqdm import tqdm
+
+    reports = [run_pair(pair, 0, args.trials, "float64", device)
+               for pair in tqdm(all_pairs(), desc="crosscheck", unit="pair", file=sys.stderr)]
+    print("report: running the quick benchmarks", file=sys.stderr)
+    status, found = bench.run_suites(suites, args.device, True, out / "bench",
+                                     f"elbocheck bench --quick --device {args.device}")
+    elapsed = time.perf_counter() - started
+
+    header = [
+        f"generated {datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')} in {elapsed:.0f} s",
+        f"device: {device_name(device)}",
+        "commands: elbocheck claims" + (f" --only {args.only}" if args.only else "")
+        + f"; elbocheck crosscheck --device {args.device} --trials {args.trials}; elbocheck bench --quick",
+    ]
+    sections = [
+        htmlreport.ledger_section(results),
+        htmlreport.crosscheck_section(reports, device_name(device), "float64", args.trials),
+        htmlreport.bench_section(out / "bench"),
+        htmlreport.figures_section(figures),
+    ]
+    atomic_write_json(out / "ledger.json", {"claims": [result.to_json() for result in results]})
+    atomic_write_json(out / "crosscheck.json", {"pairs": [report.to_json() for report in reports]})
+    atomic_write_text(out / "index.html", htmlreport.page("elbocheck verification report", header, sections))
+    failed = [report.pair for report in reports if not report.passed]
+    print(f"wrote {out / 'index.html'}: {len(results)} claims, {len(reports) - len(failed)} of {len(reports)} pairs "
+          f"pass, {0 if found is None else len(found)} measurements")
+    return 1 if failed or found is None or status != 0 else 0
