@@ -1,7 +1,7 @@
 """Time of drawing words from the discrete generator of seed 004 Problem 2 by the inverse CDF: the literal
 reference (a Python loop over the cumulative sum for each word), fast (torch.searchsorted on a float64 cumulative
-sum, batched), and the peers a user would call instead: numpy Generator.choice for first words alone, and
-torch.multinomial on the rows Q[w_t] for whole strings.
+sum, batched), and the peers a user would call instead: numpy Generator.choice for first words alone
+(sampler_first_word), and torch.multinomial on the rows Q[w_t] for whole strings (sampler_strings).
 
 Each timed call draws its own noise (uniforms for reference and fast, the peers' own generators), so every column
 includes the random numbers. The quality figure is the total variation distance between the frequencies of the
@@ -19,13 +19,15 @@ import torch
 from fast import sampler as fast
 from reference import sampler as reference
 
-ALGORITHM = "sampler"
+ALGORITHMS = {"first": "sampler_first_word", "strings": "sampler_strings"}
 QUALITY = "total variation of first-word frequencies from P"
 CASES = [
     # (kind, vocabulary I, strings B, length T, with the reference)
     pytest.param("first", 50, 2_000, 1, True, marks=pytest.mark.quick, id="first-I=50-B=2k"),
     pytest.param("strings", 50, 200, 10, True, marks=pytest.mark.quick, id="strings-I=50-B=200-T=10"),
+    pytest.param("first", 1_000, 100_000, 1, False, id="first-I=1000-B=100k"),
     pytest.param("first", 10_000, 1_000_000, 1, False, id="first-I=10k-B=1M"),
+    pytest.param("strings", 200, 2_000, 10, False, id="strings-I=200-B=2k-T=10"),
     pytest.param("strings", 1_000, 10_000, 20, False, id="strings-I=1000-B=10k-T=20"),
 ]
 PEERS = {"first": "numpy Generator.choice", "strings": "torch.multinomial"}
@@ -51,7 +53,7 @@ def test_sample(benchmark, device, device_label, sync, impl, kind, vocabulary, s
     P, Q = bigram(vocabulary)
     label = f"first words I={vocabulary} B={strings}" if kind == "first" else \
         f"strings I={vocabulary} B={strings} T={length}"
-    info = {"algorithm": ALGORITHM, "case": label, "size": float(strings * length), "impl": impl,
+    info = {"algorithm": ALGORITHMS[kind], "case": label, "size": float(strings * length), "impl": impl,
             "quality_name": QUALITY}
     result = {}
     if impl == "reference":
