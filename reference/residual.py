@@ -123,7 +123,8 @@ def jacobian_product(layers, x0: np.ndarray, placement: str, start: int = 0, hid
 def jacobian_sum(layers, x0: np.ndarray, start: int = 0, hidden: str = "tanh") -> np.ndarray:
     """Pre-LN (39) as a total derivative: I + sum_{i=start}^{L-1} LN'(A_i(x_i)) A_i'(x_i) dx_i/dx_start.
 
-    Each term still carries dx_i/dx_start = J_{i-1} ... J_start, the product over the layers before it.
+    Each term still carries dx_i/dx_start = J_{i-1} ... J_start, the product over the layers before it (claims
+    003-eq38, 003-eq39).
     """
     x0 = _check_vector(x0)
     start = _check_start(start, len(layers))
