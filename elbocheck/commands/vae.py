@@ -20,6 +20,7 @@ CHECKPOINT_FORMAT = 1
 PRIOR_SAMPLES = 64
 EVAL_SEED_OFFSET = 7919
 SNAPSHOT_BASE = 4
+SMALL_IMAGE = 256
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--iwae", type=int, default=100, metavar="K", help="samples of the importance-weighted bound (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights, the shuffling and the noise (default 0)")
     parser.add_argument("--device", default="auto", help="cpu, cuda, or auto (CUDA when present; default)")
-    parser.add_argument("--threads", type=int, default=0, help="CPU threads for PyTorch (default 0: PyTorch's choice)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help=f"CPU threads for PyTorch (default 0: one for images under {SMALL_IMAGE} pixels, else PyTorch's choice)")
     parser.add_argument("--compile", default="none", help="none (default), default or reduce-overhead: torch.compile the loss")
     parser.add_argument("--ae", action="store_true", help="also train a plain autoencoder of the same size (implied by --latent 2)")
     parser.add_argument("--resume", action="store_true", help=f"continue from DIR/{CHECKPOINT} up to --epochs")
@@ -94,6 +96,19 @@ def model_inputs(data, decoder: str, seed: int):
         return data.binarized("train"), data.binarized("heldout")
     rng = np.random.default_rng(seed)
     return data.dequantized("train", rng), data.dequantized("heldout", rng)
+
+
+def cpu_threads(requested: int, pixels: int) -> int:
+    """`requested`, or for 0: one thread when an image has fewer than SMALL_IMAGE pixels, else PyTorch's default.
+
+    Measured (bench/results/vae_cpu.md): on the digits' 64-pixel images the matrices are too small to split, and on
+    a busy 2-core machine two threads made an epoch two to four times slower than one.
+    """
+    import torch
+
+    if requested:
+        return requested
+    return 1 if pixels < SMALL_IMAGE else torch.get_num_threads()
 
 
 # ---------------------------------------------------------------- checkpoints
@@ -198,7 +213,8 @@ def plot_curves(history: dict, baseline: float, final: dict, title: str):
     axes.plot(history["epoch"], history["train_elbo"], color="tab:blue", label="train ELBO (running mean over the epoch)")
     axes.plot(history["epoch"], history["heldout_elbo"], color="tab:orange", label="held-out ELBO (fixed noise, r = 1)")
     axes.axhline(-baseline, color="tab:red", linestyle=":", label=f"independent-pixel baseline ({-baseline:.2f})")
-    axes.axhline(-0.75 * baseline, color="0.5", linestyle="--", linewidth=0.8, label="25% better than the baseline")
+    if baseline > 0:
+        axes.axhline(-0.75 * baseline, color="0.5", linestyle="--", linewidth=0.8, label="25% better than the baseline")
     last = history["epoch"][-1]
     axes.plot([last], [final["elbo"]], "o", color="tab:orange", label=f"held-out ELBO, K = {final['samples']}: {final['elbo']:.2f}")
     axes.plot([last], [final["iwae"]], "s", color="tab:green", label=f"held-out IWAE, K = {final['samples']}: {final['iwae']:.2f}")
@@ -295,13 +311,123 @@ def settings_line(args: argparse.Namespace) -> str:
     )
 
 
+def prepare_tensors(data, config, device) -> tuple[dict, float, "torch.Tensor"]:
+    """The decoder's inputs on the device, the fixed held-out noise, the baseline, and 64 fixed prior draws."""
+    import torch
+
+    from elbocheck.data.digits import independent_pixel_nats
+
+    train_x, heldout_x = model_inputs(data, config.decoder, config.seed)
+    tensors = {"train": torch.as_tensor(train_x, dtype=torch.float32, device=device),
+               "heldout": torch.as_tensor(heldout_x, dtype=torch.float32, device=device)}
+    generator = torch.Generator(device=device).manual_seed(config.seed + EVAL_SEED_OFFSET)
+    tensors["heldout_eps"] = torch.randn((heldout_x.shape[0], 1, config.latent), generator=generator, device=device)
+    prior_z = torch.randn((PRIOR_SAMPLES, config.latent), generator=generator, device=device)
+    return tensors, independent_pixel_nats(train_x, heldout_x, config.decoder), prior_z
+
+
+def make_trainers(config, pixels: int, device, with_autoencoder: bool, state: dict | None) -> tuple[dict, dict]:
+    """The VAE's trainer (and the plain autoencoder's), restored from `state` when resuming; and the history."""
+    from fast.vae import Trainer
+
+    trainers = {"vae": Trainer(config, pixels, device)}
+    if with_autoencoder:
+        trainers["autoencoder"] = Trainer(dataclasses.replace(config, autoencoder=True), pixels, device)
+    if state is None:
+        return trainers, new_history()
+    if set(state["trainers"]) != set(trainers):
+        raise ValueError(f"--resume: the checkpoint holds {sorted(state['trainers'])}, but --ae/--latent ask for "
+                         f"{sorted(trainers)}")
+    for name, trainer in trainers.items():
+        trainer.load_state_dict(state["trainers"][name])
+    return trainers, state["history"]
+
+
+def evaluate(trainers: dict, tensors: dict, samples: int, config) -> dict:
+    """Held-out ELBO and IWAE_K (the same K draws per image), and the autoencoder's reconstruction loss."""
+    import torch
+
+    from fast.vae import heldout_estimates, reconstruction_loss
+
+    vae_params = trainers["vae"].detached()
+    generator = torch.Generator(device=tensors["heldout"].device).manual_seed(config.seed + 2 * EVAL_SEED_OFFSET)
+    elbos, iwaes = heldout_estimates(vae_params, tensors["heldout"], samples, generator, config.decoder)
+    final = {"samples": samples, "elbo": float(elbos.mean()), "iwae": float(iwaes.mean())}
+    if "autoencoder" in trainers:
+        loss = reconstruction_loss(trainers["autoencoder"].detached(), tensors["heldout"], config.decoder)
+        final["autoencoder"] = float(loss)
+    return final
+
+
+def draw_figures(out: Path, trainers: dict, history: dict, tensors: dict, final: dict, baseline: float, data,
+                 config) -> list[str]:
+    """curves.png, samples.png and, when an autoencoder was trained, latent.png; the names written."""
+    from elbocheck._io import atomic_save_figure
+    from fast.vae import codes
+
+    title = f"VAE on {data.name}, k = {config.latent}, {config.decoder} decoder"
+    atomic_save_figure(out / "curves.png", plot_curves(history, baseline, final, title))
+    atomic_save_figure(out / "samples.png", plot_samples(history["snapshots"], data.image_shape, config.decoder, title))
+    if "autoencoder" not in trainers:
+        return ["curves.png", "samples.png"]
+    vae_codes = codes(trainers["vae"].detached(), tensors["heldout"], autoencoder=False).cpu().numpy()
+    ae_codes = codes(trainers["autoencoder"].detached(), tensors["heldout"], autoencoder=True).cpu().numpy()
+    figure = plot_latent(vae_codes, ae_codes, data.labels("heldout"),
+                         f"held-out {data.name} in latent space (k = {config.latent})")
+    atomic_save_figure(out / "latent.png", figure)
+    return ["curves.png", "samples.png", "latent.png"]
+
+
+def result_document(args, config, data, tensors, trainers, history, final, baseline, device) -> dict:
+    """What result.json holds: the command, the data, the settings, the held-out figures beside the baseline."""
+    import torch
+
+    from fast._device import device_name
+
+    bernoulli = config.decoder == "bernoulli"
+    result = {
+        "command": settings_line(args),
+        "data": {"name": data.name, "train_images": int(tensors["train"].shape[0]),
+                 "heldout_images": int(tensors["heldout"].shape[0]), "pixels": data.dim,
+                 "decoder_sees": "binarised pixels" if bernoulli else "dequantised grey levels in (0, 1)"},
+        "config": config.as_dict(),
+        "epochs": trainers["vae"].epochs_done,
+        "device": device_name(device),
+        "threads": torch.get_num_threads(),
+        "heldout": {"elbo_nats_per_image": final["elbo"], "iwae_nats_per_image": final["iwae"],
+                    "iwae_samples": final["samples"], "negative_elbo_nats_per_image": -final["elbo"]},
+        "baseline": {"name": "independent Bernoulli pixels at their training means" if bernoulli
+                     else "independent Gaussian pixels at their training means and variances",
+                     "negative_log_likelihood_nats_per_image": baseline},
+        "negative_elbo_below_baseline": 1.0 + final["elbo"] / baseline if baseline > 0 else None,
+        "curves": {key: history[key] for key in ("epoch", "train_elbo", "heldout_elbo")},
+    }
+    if "autoencoder" in final:
+        result["autoencoder"] = {"heldout_reconstruction_nats_per_image": final["autoencoder"],
+                                 "train_loss": history["autoencoder_train_loss"]}
+    return result
+
+
+def summary_lines(result: dict) -> list[str]:
+    """What the command prints at the end."""
+    heldout, baseline = result["heldout"], result["baseline"]["negative_log_likelihood_nats_per_image"]
+    improvement = result["negative_elbo_below_baseline"]
+    lines = [f"held-out, nats per image: -ELBO {-heldout['elbo_nats_per_image']:.2f}  "
+             f"-IWAE(K={heldout['iwae_samples']}) {-heldout['iwae_nats_per_image']:.2f}  "
+             f"independent-pixel baseline {baseline:.2f}"
+             + (f"  (-ELBO {100 * improvement:.1f}% below the baseline)" if improvement is not None else "")]
+    if "autoencoder" in result:
+        lines.append(f"plain autoencoder, held-out reconstruction: "
+                     f"{result['autoencoder']['heldout_reconstruction_nats_per_image']:.2f} nats per image")
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from elbocheck._io import atomic_save_figure, atomic_write_json
-    from elbocheck.data.digits import independent_pixel_nats
-    from fast._device import device_name, resolve_device, synchronize
-    from fast.vae import Trainer, codes, heldout_estimates, prior_means, reconstruction_loss
+    from elbocheck._io import atomic_write_json
+    from fast._device import resolve_device, synchronize
+    from fast.vae import prior_means
 
     started = time.perf_counter()
     config = check_options(args)
@@ -312,27 +438,9 @@ def run(args: argparse.Namespace) -> int:
     if args.resume:
         state = read_checkpoint(out / CHECKPOINT)
         check_resumable(state, data, args.epochs)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-
-    train_x, heldout_x = model_inputs(data, config.decoder, config.seed)
-    baseline = independent_pixel_nats(train_x, heldout_x, config.decoder)
-    tensors = {"train": torch.as_tensor(train_x, dtype=torch.float32, device=device),
-               "heldout": torch.as_tensor(heldout_x, dtype=torch.float32, device=device)}
-    eval_generator = torch.Generator(device=device).manual_seed(config.seed + EVAL_SEED_OFFSET)
-    tensors["heldout_eps"] = torch.randn((heldout_x.shape[0], 1, config.latent), generator=eval_generator, device=device)
-    prior_z = torch.randn((PRIOR_SAMPLES, config.latent), generator=eval_generator, device=device)
-
-    trainers = {"vae": Trainer(config, data.dim, device)}
-    if args.ae or config.latent == 2:
-        trainers["autoencoder"] = Trainer(dataclasses.replace(config, autoencoder=True), data.dim, device)
-    history = new_history()
-    if state is not None:
-        if set(state["trainers"]) != set(trainers):
-            raise ValueError(f"--resume: the checkpoint holds {sorted(state['trainers'])}; --ae/--latent ask for {sorted(trainers)}")
-        for name, trainer in trainers.items():
-            trainer.load_state_dict(state["trainers"][name])
-        history = state["history"]
+    torch.set_num_threads(cpu_threads(args.threads, data.dim))
+    tensors, baseline, prior_z = prepare_tensors(data, config, device)
+    trainers, history = make_trainers(config, data.dim, device, args.ae or config.latent == 2, state)
 
     out.mkdir(parents=True, exist_ok=True)
     train_started = time.perf_counter()
@@ -341,56 +449,15 @@ def run(args: argparse.Namespace) -> int:
     synchronize(device)
     train_seconds = time.perf_counter() - train_started
 
-    vae_params = trainers["vae"].detached()
-    final_generator = torch.Generator(device=device).manual_seed(config.seed + 2 * EVAL_SEED_OFFSET)
-    elbos, iwaes = heldout_estimates(vae_params, tensors["heldout"], args.iwae, final_generator, config.decoder)
-    final = {"samples": args.iwae, "elbo": float(elbos.mean()), "iwae": float(iwaes.mean())}
-    history["snapshots"][trainers["vae"].epochs_done] = prior_means(vae_params, prior_z, config.decoder).cpu()
-
-    title = f"VAE on {data.name}, k = {config.latent}, {config.decoder} decoder"
-    files = ["result.json", "curves.png", "samples.png", CHECKPOINT]
-    atomic_save_figure(out / "curves.png", plot_curves(history, baseline, final, title))
-    atomic_save_figure(out / "samples.png", plot_samples(history["snapshots"], data.image_shape, config.decoder, title))
-    result = {
-        "command": settings_line(args),
-        "data": {"name": data.name, "train_images": int(train_x.shape[0]), "heldout_images": int(heldout_x.shape[0]),
-                 "pixels": data.dim, "decoder_sees": "binarised pixels" if config.decoder == "bernoulli" else "dequantised grey levels in (0, 1)"},
-        "config": config.as_dict(),
-        "epochs": trainers["vae"].epochs_done,
-        "device": device_name(device),
-        "heldout": {
-            "elbo_nats_per_image": final["elbo"],
-            "iwae_nats_per_image": final["iwae"],
-            "iwae_samples": args.iwae,
-            "negative_elbo_nats_per_image": -final["elbo"],
-        },
-        "baseline": {
-            "name": "independent Bernoulli pixels at their training means" if config.decoder == "bernoulli"
-            else "independent Gaussian pixels at their training means and variances",
-            "negative_log_likelihood_nats_per_image": baseline,
-        },
-        "negative_elbo_below_baseline": 1.0 - (-final["elbo"]) / baseline if baseline > 0 else None,
-        "curves": {key: history[key] for key in ("epoch", "train_elbo", "heldout_elbo")},
-    }
-    if "autoencoder" in trainers:
-        ae_params = trainers["autoencoder"].detached()
-        result["autoencoder"] = {
-            "heldout_reconstruction_nats_per_image": float(reconstruction_loss(ae_params, tensors["heldout"], config.decoder)),
-            "train_loss": history["autoencoder_train_loss"],
-        }
-        vae_codes = codes(vae_params, tensors["heldout"], autoencoder=False).cpu().numpy()
-        ae_codes = codes(ae_params, tensors["heldout"], autoencoder=True).cpu().numpy()
-        atomic_save_figure(out / "latent.png", plot_latent(vae_codes, ae_codes, data.labels("heldout"),
-                                                           f"held-out {data.name} in latent space (k = {config.latent})"))
-        files.append("latent.png")
+    final = evaluate(trainers, tensors, args.iwae, config)
+    history["snapshots"][trainers["vae"].epochs_done] = prior_means(trainers["vae"].detached(), prior_z,
+                                                                    config.decoder).cpu()
+    files = ["result.json", *draw_figures(out, trainers, history, tensors, final, baseline, data, config), CHECKPOINT]
+    result = result_document(args, config, data, tensors, trainers, history, final, baseline, device)
     result["seconds"] = {"train": train_seconds, "total": time.perf_counter() - started}
     result["files"] = files
     atomic_write_json(out / "result.json", result)
-    improvement = result["negative_elbo_below_baseline"]
-    print(f"held-out, nats per image: -ELBO {-final['elbo']:.2f}  -IWAE(K={args.iwae}) {-final['iwae']:.2f}  "
-          f"independent-pixel baseline {baseline:.2f}"
-          + (f"  (-ELBO {100 * improvement:.1f}% below the baseline)" if improvement is not None else ""))
-    if "autoencoder" in result:
-        print(f"plain autoencoder, held-out reconstruction: {result['autoencoder']['heldout_reconstruction_nats_per_image']:.2f} nats per image")
+    for line in summary_lines(result):
+        print(line)
     print(f"wrote {', '.join(str(out / name) for name in files)} in {result['seconds']['total']:.1f} s")
     return 0
