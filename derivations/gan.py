@@ -167,7 +167,9 @@ CLAIMS = [
         corrected="dz^{l+1}/dz^l = diag(g'(W^{l+1} z^l)) W^{l+1}",
         correction=lambda: layer_jacobian(printed=False),
         note="The activation stands where its derivative belongs, and it is evaluated at W^l z^l instead of the "
-             "layer's own pre-activation W^{l+1} z^l. Printed form decided with g = tanh and scalar weights.",
+             "layer's own pre-activation W^{l+1} z^l; its superscript should also be l + 1 (layer l + 1's own "
+             "activation, which matters where layers differ, e.g. the output layer). Printed form decided with "
+             "g = tanh and scalar weights.",
     ),
     Claim(
         id="003-eq31",
@@ -190,7 +192,8 @@ CLAIMS = [
                   "generator's",
         correction=lambda: handoff(printed=False),
         note="With (24)'s convention z_d^1 = g_d^1(W_d^1 X); if z_d^1 denotes the pre-activation W_d^1 X (the "
-             "convention of (25)), the factor is W_d^1 alone. Either way W_g^1 does not enter.",
+             "convention of (25), where z^{L_d} is the logit), the factor is W_d^1 alone. Either way W_g^1 does not "
+             "enter. The two conventions also disagree at the top: under (24) the last step of (29)-(31) needs no g'.",
     ),
     Claim(
         id="003-eq33",

@@ -88,6 +88,36 @@ def first_word_lengths() -> Equal:
     return Equal(sp.Matrix(lengths), sp.Matrix(P), labels=("interval lengths", "P"))
 
 
+def interval_of(P, i) -> tuple:
+    """[sum_{j<i} P[j], sum_{j<=i} P[j]) as a (low, high) pair."""
+    c = cumulative(P)
+    return (c[i - 1] if i else Fraction(0)), c[i]
+
+
+def overlap(first: tuple, second: tuple):
+    """The length of the intersection of two intervals."""
+    return max(Fraction(0), min(first[1], second[1]) - max(first[0], second[0]))
+
+
+def second_word_run(shared_noise: bool = True, trials: int = 40, seed: int = 17):
+    """Seed 004 Problem 2: w_1 = w(P, eps_1) and w_2 = w(Q, w_1, eps) with eps = eps_1 (the printed indexing,
+    w_{t+1} from eps_t) or an independent eps_2. Computes exactly, as interval lengths, the probability of every
+    pair (w_1, w_2) and compares it with P[w_1] Q[w_1, w_2]."""
+    rng = random.Random(seed)
+    for _ in range(trials):
+        P = random_distribution(rng, zeros=False)
+        Q = [random_distribution(rng, zeros=False) for _ in range(WORDS)]
+        for i in range(WORDS):
+            for j in range(WORDS):
+                first, second = interval_of(P, i), interval_of(Q[i], j)
+                probability = overlap(first, second) if shared_noise else (first[1] - first[0]) * (second[1] - second[0])
+                if probability != P[i] * Q[i][j]:
+                    return (False, "P(w_1, w_2) differs from P[w_1] Q[w_1, w_2]",
+                            f"P = ({', '.join(map(str, P))}), Q[{i}] = ({', '.join(map(str, Q[i]))}): "
+                            f"P(w_1 = {i}, w_2 = {j}) = {probability}, but P[{i}] Q[{i}, {j}] = {P[i] * Q[i][j]}")
+    return True, f"exact pair probabilities for {trials} random (P, Q)", None
+
+
 def word(P, eps) -> int:
     """The word of the half-open interval containing eps."""
     return next(i for i in range(WORDS) if half_open_interval(P, i)(eps))
@@ -175,6 +205,21 @@ CLAIMS = [
         correction=lambda: interval_lengths(upper_printed=False),
         note="The upper sum runs over k but its summand is Q[w_t, j], giving (j + 1) Q[w_t, j]; the lower sum's "
              "index i is unbound (read as the same cumulative sum below j). Decided for a row of 3 words.",
+    ),
+    Claim(
+        id="004-2b-noise",
+        where="Problem 2(b)",
+        statement="with the noise eps_1..eps_T, w_{t+1} = w(Q, w_t, eps_t) is drawn with probability Q[w_t, j] given "
+                  "w_t, so the strings follow the bigram model",
+        printed=r"which deterministically returns the word  $w_{t+1}$  given  $w_t$  such that the probability over the draw of  $\epsilon_t$  that  $\hat{w}(Q[I,I], w_t, \epsilon_t) = j$  is  $Q[w_t, j]$",
+        check=lambda: Procedure(second_word_run, {"shared_noise": True},
+                                method="exact pair probabilities as interval lengths", exact=True),
+        corrected="w_{t+1} = w(Q, w_t, eps_{t+1}): each word uses its own noise, and P(w_1, w_2) = P[w_1] Q[w_1, w_2]",
+        correction=lambda: Procedure(second_word_run, {"shared_noise": False},
+                                     method="exact pair probabilities as interval lengths", exact=True),
+        note="An indexing slip in the problem itself: w_1 = w(P, eps_1) and w_2 = w(Q, w_1, eps_1) use the same "
+             "eps_1 (and eps_T is never used), so given w_1 the noise is confined to w_1's interval and w_2 does not "
+             "follow Q[w_1, .]. Each marginal statement holds; the string distribution does not.",
     ),
     Claim(
         id="004-2c",

@@ -181,12 +181,12 @@ def plot_algorithm(found: list[Measurement], title: str):
 
     plt = pyplot()
     figure, axes = plt.subplots(figsize=(6, 4))
-    for impl, marker in zip(IMPLS, ("o", "s", "^")):
+    for impl, marker, colour in zip(IMPLS, ("o", "s", "^"), ("tab:blue", "tab:orange", "tab:green")):
         points = sorted((m.size, m.seconds) for m in found if m.impl == impl and m.size > 0)
         if points:
             xs, ys = zip(*points)
             label = impl if impl != "peer" else f"peer ({next((m.peer for m in found if m.impl == 'peer'), '')})"
-            axes.plot(xs, ys, marker=marker, label=label)
+            axes.plot(xs, ys, marker=marker, color=colour, label=label)
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlabel("size")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from pathlib import Path
 
 STYLE = """
@@ -104,23 +105,20 @@ def crosscheck_section(reports, device: str, dtype: str, trials: int) -> str:
 
 
 def bench_section(bench_out: Path) -> str:
-    """The tables of out/bench/*.md and the plots beside them."""
+    """The sections of out/bench/report.md (the run just made), each table with its plot."""
     parts = ["<h2>Benchmarks</h2>"]
     report = bench_out / "report.md"
     if not report.exists():
         return parts[0] + "<p class='fail'>the benchmark suites wrote no report</p>"
-    for line in report.read_text(encoding="utf-8").splitlines():
-        if line.startswith("- "):
-            parts.append(f"<p class='small'>{escape(line[2:])}</p>")
-    for markdown in sorted(bench_out.glob("*.md")):
-        if markdown.name == "report.md":
-            continue
-        text = markdown.read_text(encoding="utf-8")
-        title = next((line[3:] for line in text.splitlines() if line.startswith("## ")), markdown.stem)
-        parts.append(f"<h3>{escape(title)}</h3>" + markdown_table(text.split("## ", 1)[1]))
-        plot = markdown.with_suffix(".png")
-        if plot.exists():
-            parts.append(image(plot.read_bytes(), f"{markdown.stem}: time against size"))
+    text = report.read_text(encoding="utf-8")
+    head, *sections = text.split("\n## ")
+    parts += [f"<p class='small'>{escape(line[2:])}</p>" for line in head.splitlines() if line.startswith("- ")]
+    for section in sections:
+        title = section.splitlines()[0].strip()
+        parts.append(f"<h3>{escape(title)}</h3>" + markdown_table(section))
+        plot = re.search(r"!\[[^]]*\]\(([^)]+\.png)\)", section)
+        if plot and (bench_out / plot.group(1)).exists():
+            parts.append(image((bench_out / plot.group(1)).read_bytes(), f"{title}: time against size"))
     return "".join(parts)
 
 

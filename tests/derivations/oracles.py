@@ -916,6 +916,23 @@ def interval_lengths(corrected: bool):
     return oracle
 
 
+def second_word(independent: bool):
+    """Sample (w_1, w_2) by the inverse CDF from one eps (as printed) or two; compare the pair frequencies with
+    P[w_1] Q[w_1, w_2] within a chi-square bound."""
+    def oracle(rng) -> bool:
+        P, Q = simplex(rng, 3), np.stack([simplex(rng, 3) for _ in range(3)])
+        draws = 200_000
+        eps1 = rng.random(draws)
+        eps2 = rng.random(draws) if independent else eps1
+        w1 = np.searchsorted(np.cumsum(P), eps1, side="right").clip(max=2)
+        cumulative_rows = np.cumsum(Q, axis=1)[w1]  # (draws, 3)
+        w2 = (cumulative_rows <= eps2[:, None]).sum(axis=1).clip(max=2)
+        observed = np.bincount(w1 * 3 + w2, minlength=9)
+        expected = draws * (P[:, None] * Q).ravel()
+        return stats.chisquare(observed, expected).pvalue > 1e-6
+    return oracle
+
+
 def frozen(rng) -> bool:
     P = simplex(rng, 5)
     cumulative = np.cumsum(P)
@@ -1050,6 +1067,7 @@ ORACLES = {
     "004-1b": pl_one(corrected=False),
     "004-2a": inverse_cdf(half_open=False),
     "004-2b": interval_lengths(corrected=False),
+    "004-2b-noise": second_word(independent=False),
     "004-2c": frozen,
     "004-3a": encoder_density,
     "004-3c-prior": optimal_prior,
@@ -1088,4 +1106,5 @@ CORRECTED = {
     "004-1b": pl_one(corrected=True),
     "004-2a": inverse_cdf(half_open=True),
     "004-2b": interval_lengths(corrected=True),
+    "004-2b-noise": second_word(independent=True),
 }

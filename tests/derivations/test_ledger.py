@@ -101,6 +101,7 @@ PROCEDURE_MUTATIONS = {
     gibbs.em_monotone_runs: {"m_step": _bad_em_step},
     gibbs.count_assignments: {"formula": lambda k, d: k * d},
     sampler.selection_run: {"interval": sampler.closed_interval},
+    sampler.second_word_run: {"shared_noise": True},
     sampler.frozen_output_run: {"sampler": lambda P, eps: P[0] + P[1]},
     sampler.quantised_run: {"quantiser": lambda codebook, value: value},
     ring.enumerate_rings: {"expected": None},
