@@ -104,7 +104,7 @@ def peer_step(D: torch.nn.Sequential, G: torch.nn.Sequential, x, noise):
 
 @pytest.mark.parametrize("batch, width, layers, with_reference", CASES)
 @pytest.mark.parametrize("impl", ["reference", "fast", "peer"])
-def test_gan_step(benchmark, device, device_label, sync, impl, batch, width, layers, with_reference):
+def test_gan_step(timed, benchmark, device, device_label, sync, impl, batch, width, layers, with_reference):
     if impl == "reference" and not with_reference:
         pytest.skip("the literal reference back-propagates one example at a time: small cases only")
     params_d, params_g, x, noise = problem(batch, width, layers)
@@ -147,7 +147,7 @@ def test_gan_step(benchmark, device, device_label, sync, impl, batch, width, lay
         info["peer"] = PEER
         rounds = 10
 
-    benchmark.pedantic(step, rounds=rounds, iterations=1, warmup_rounds=1)
+    timed(step, rounds=rounds, warmup_rounds=1, cuda_events=impl == "fast")
     if impl == "peer":
         D, G = sequential(params_d, device), sequential(params_g, device)
         peer_step(D, G, x_device, noise_device)

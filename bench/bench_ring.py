@@ -84,7 +84,7 @@ def relative_error(value: float, exact: float) -> float:
 
 @pytest.mark.parametrize("N, with_reference", PARTITION_CASES)
 @pytest.mark.parametrize("impl", ["reference", "fast", "peer"])
-def test_ring_partition(benchmark, device, device_label, sync, impl, N, with_reference):
+def test_ring_partition(timed, benchmark, device, device_label, sync, impl, N, with_reference):
     if impl == "reference" and not with_reference:
         pytest.skip("enumeration visits 3^N labellings: N <= 12 only")
     info = {"algorithm": "ring_partition", "case": f"N={N}", "size": float(N), "impl": impl,
@@ -113,14 +113,14 @@ def test_ring_partition(benchmark, device, device_label, sync, impl, N, with_ref
         info["device"] = "CPU (NumPy float64)"
         info["peer"] = "numpy.linalg.matrix_power, linear space"
     rounds = 3 if (impl == "reference" and N >= 10) else 20
-    result = benchmark.pedantic(evaluate, rounds=rounds, iterations=1, warmup_rounds=1)
+    result = timed(evaluate, rounds=rounds, warmup_rounds=1, cuda_events=impl == "fast")
     info["quality"] = relative_error(float(result), mpmath_log_partition(N))
     benchmark.extra_info.update(info)
 
 
 @pytest.mark.parametrize("B, N, with_reference, with_peer", BATCHED_CASES)
 @pytest.mark.parametrize("impl", ["reference", "fast", "peer"])
-def test_ring_batched(benchmark, device, device_label, sync, impl, B, N, with_reference, with_peer):
+def test_ring_batched(timed, benchmark, device, device_label, sync, impl, B, N, with_reference, with_peer):
     if impl == "reference" and not with_reference:
         pytest.skip("enumerating every model: B <= 100 only")
     if impl == "peer" and not with_peer:
@@ -156,7 +156,7 @@ def test_ring_batched(benchmark, device, device_label, sync, impl, B, N, with_re
         info["device"] = f"{device_label} (torch float64)"
         info["peer"] = "transfer matrix, one model per call"
     heavy = impl == "reference" or (impl == "peer" and B >= 10_000)
-    result = benchmark.pedantic(evaluate, rounds=3 if heavy else 10, iterations=1, warmup_rounds=1)
+    result = timed(evaluate, rounds=3 if heavy else 10, warmup_rounds=1, cuda_events=impl == "fast")
     exact = eigen_log_partition(couplings, fields, N)
     info["quality"] = float(np.max(np.abs(np.asarray(result) - exact) / np.abs(exact)))
     benchmark.extra_info.update(info)

@@ -47,7 +47,7 @@ def total_variation(first_words, P: np.ndarray) -> float:
 
 @pytest.mark.parametrize("kind, vocabulary, strings, length, with_reference", CASES)
 @pytest.mark.parametrize("impl", ["reference", "fast", "peer"])
-def test_sample(benchmark, device, device_label, sync, impl, kind, vocabulary, strings, length, with_reference):
+def test_sample(timed, benchmark, device, device_label, sync, impl, kind, vocabulary, strings, length, with_reference):
     if impl == "reference" and not with_reference:
         pytest.skip("the literal reference loops over words and the cumulative sum in Python: small cases only")
     P, Q = bigram(vocabulary)
@@ -98,6 +98,6 @@ def test_sample(benchmark, device, device_label, sync, impl, kind, vocabulary, s
         info["device"] = f"{device_label} (torch float64)"
         info["peer"] = PEERS[kind]
 
-    benchmark.pedantic(draw, rounds=5, iterations=1, warmup_rounds=1)
+    timed(draw, rounds=5, warmup_rounds=1, cuda_events=impl == "fast")
     info["quality"] = total_variation(result["first"], P)
     benchmark.extra_info.update(info)

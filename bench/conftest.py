@@ -61,10 +61,11 @@ def sync(device):
 def timed(benchmark, device):
     """benchmark.pedantic(fn, rounds, warmup_rounds) that, on CUDA, also brackets every timed call with CUDA
     events and records their median in extra_info["cuda_event_seconds"] (the report prefers it to the host
-    clock). The function is called exactly as often as pedantic alone would call it."""
+    clock). The function is called exactly as often as pedantic alone would call it. Pass cuda_events=False for
+    work that runs on the CPU (the reference, most peers)."""
 
-    def run(fn, rounds: int, warmup_rounds: int = 1):
-        if device.type != "cuda":
+    def run(fn, rounds: int, warmup_rounds: int = 1, cuda_events: bool = True):
+        if device.type != "cuda" or not cuda_events:
             return benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=warmup_rounds)
         import statistics
 
