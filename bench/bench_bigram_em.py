@@ -130,8 +130,8 @@ def test_em_iteration(benchmark, device, device_label, sync, impl, V, m, tokens,
     sentences = planted_corpus(V, tokens)
     counts = fast.bigram_counts(sentences, V)
     A0, B0 = start(V, m)
-    info = {"algorithm": ALGORITHM, "case": case_label(V, m, tokens), "size": float(counts.n_tokens), "impl": impl,
-            "quality_name": QUALITY}
+    size = float(counts.n_tokens * m)  # tokens x states: the work of one iteration, the plot's x axis
+    info = {"algorithm": ALGORITHM, "case": case_label(V, m, tokens), "size": size, "impl": impl, "quality_name": QUALITY}
 
     if impl == "reference":
         arrays = [s.numpy() for s in sentences]
