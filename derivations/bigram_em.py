@@ -124,7 +124,8 @@ CLAIMS = [
         printed=r"p(z|x) = \frac{\sum_{t=1}^T \mathbb{1}(x_{t-1} = x, z_t = z)}{\sum_{t=1}^T (\sum_{z'=1}^m \mathbb{1}(x_{t-1} = x, z_t = z'))}",
         check=lambda: mle_claim(),
         note="Decided for V = 2 words and m = 2 states with symbolic positive counts; the proof does not depend "
-             "on V or m.",
+             "on V or m. For a context never seen (a word that only ends sentences) the formula is 0/0: any "
+             "distribution maximises the likelihood there.",
     ),
     Claim(
         id="000-1.2-estep",
@@ -142,7 +143,8 @@ CLAIMS = [
                   "maximises the expected complete-data log-likelihood",
         printed=r"p^{new}(z|x) = \frac{\sum_{x_t \in V} \text{count}(x, x_t) p(z|x, x_t)}{\sum_{z' \in Z} (\sum_{x_t \in V} \text{count}(x, x_t) p(z'|x, x_t))}",
         check=lambda: mstep_a_claim(),
-        note="Counts and posteriors are symbolic positive numbers, V = 2, m = 2.",
+        note="Counts and posteriors are symbolic positive numbers, V = 2, m = 2. The formula is 0/0 for a context "
+             "never seen; any distribution maximises Q there (the implementations use the uniform one).",
     ),
     Claim(
         id="000-1.3-mstep-b",
@@ -151,6 +153,7 @@ CLAIMS = [
                   "maximises the expected complete-data log-likelihood",
         printed=r"p^{new}(x'|z) = \frac{\sum_{x_{(t-1)} \in V \cup \{*\}} \text{count}(x_{(t-1)}, x') p(z|x_{(t-1)}, x')}",
         check=lambda: mstep_b_claim(),
-        note="Counts and posteriors are symbolic positive numbers, V = 2, m = 2.",
+        note="Counts and posteriors are symbolic positive numbers, V = 2, m = 2. The formula is 0/0 for a state "
+             "that receives no posterior mass; any distribution maximises Q there.",
     ),
 ]

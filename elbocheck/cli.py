@@ -11,11 +11,11 @@ import sys
 
 COMMANDS = [
     "claims",
-    "vae",
     "em",
+    "vae",
     "gan_demo",
-    "residual",
     "ring",
+    "residual",
     "crosscheck",
     "bench",
     "report",
