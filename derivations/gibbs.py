@@ -150,7 +150,6 @@ def em_monotone_runs(corpora: int = 12, steps: int = 3, seed: int = 7, m_step=No
     Checks L(theta_{t+1}) >= L(theta_t) exactly, with likelihoods as exact fractions (seed 001 section 2).
     """
     import random
-    from fractions import Fraction
 
     from derivations.bigram_em import exact_em_step, exact_likelihood
 

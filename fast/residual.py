@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch.func import jacrev
 
 from fast._nn import mlp_forward
+from reference.residual import _check_start
 
 EPS = 1e-5
 PLACEMENTS = ("post", "pre", "prenorm")
@@ -30,12 +31,6 @@ def _check_vector(x: torch.Tensor, name: str = "x0") -> torch.Tensor:
     if x.dim() != 1 or x.shape[0] < 2:
         raise ValueError(f"{name}: expected a vector of shape (d,) with d >= 2, got shape {tuple(x.shape)}")
     return x
-
-
-def _check_start(start: int, depth: int) -> int:
-    if not 0 <= int(start) <= depth:
-        raise ValueError(f"start: expected an integer in [0, {depth}] (the number of layers), got {start!r}")
-    return int(start)
 
 
 def layer_norm(x: torch.Tensor, eps: float = EPS) -> torch.Tensor:

@@ -17,25 +17,7 @@ import torch.nn.functional as F
 
 from fast._nn import init_mlp, mlp_forward
 from reference.vae import DECODERS, LOG_2PI, check_decoder, decoder_output_dim  # noqa: F401
-
-
-def tree_map(function, *trees):
-    """`function` applied leafwise to parameter containers of one structure (dicts of lists of (W, b))."""
-    first = trees[0]
-    if isinstance(first, dict):
-        return {key: tree_map(function, *(tree[key] for tree in trees)) for key in first}
-    if isinstance(first, (list, tuple)):
-        return type(first)(tree_map(function, *items) for items in zip(*trees))
-    return function(*trees)
-
-
-def tree_leaves(tree) -> list:
-    """The tensors of a parameter container, in order."""
-    if isinstance(tree, dict):
-        return [leaf for key in tree for leaf in tree_leaves(tree[key])]
-    if isinstance(tree, (list, tuple)):
-        return [leaf for item in tree for leaf in tree_leaves(item)]
-    return [tree]
+from reference.vae import tree_leaves, tree_map  # noqa: F401  (parameter containers, shared)
 
 
 def tree_unflatten(tree, leaves: list):

@@ -80,7 +80,6 @@ def validate(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
     from tqdm import tqdm
 
     from elbocheck._io import atomic_save_figure, atomic_write_json

@@ -78,7 +78,6 @@ def problem_values(N: int) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
     import torch
     from tqdm import tqdm
 

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 from hypothesis import example, given, strategies as st
-from hypothesis.extra import numpy as hnp
 
 from reference import ring
 from tests.strategies import seeds
