@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from elbocheck.data.files import read_bytes
+
 UNKNOWN = "<unk>"
 DEFAULT_NAME = "pydoc_data.topics"
 _SENTENCE_BREAK = re.compile(r"[.!?;:]+|\n\s*\n")
@@ -47,14 +49,7 @@ def default_text() -> str:
 def read_text(path: str | Path) -> str:
     """The contents of a UTF-8 text file; ValueError naming the file if it is missing, unreadable or not UTF-8."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ValueError(f"corpus: no such file: '{path}'") from None
-    except IsADirectoryError:
-        raise ValueError(f"corpus: '{path}' is a directory, expected a UTF-8 text file") from None
-    except OSError as error:
-        raise ValueError(f"corpus: cannot read '{path}': {error.strerror}") from None
+    data = read_bytes(path, "corpus", "a UTF-8 text file")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from elbocheck.data import files
 from elbocheck.data.digits import ImageData, split_fixed
 
 ELEMENT_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -23,14 +24,7 @@ MNIST_HELDOUT_FRACTION = 1 / 6
 
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, decompressed when it is gzip (by its magic 1f 8b); ValueError if unreadable or corrupt."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ValueError(f"idx: no such file: '{path}'") from None
-    except IsADirectoryError:
-        raise ValueError(f"idx: '{path}' is a directory, expected an IDX file") from None
-    except OSError as error:
-        raise ValueError(f"idx: cannot read '{path}': {error.strerror}") from None
+    raw = files.read_bytes(path, "idx", "an IDX file")
     if raw[:2] != b"\x1f\x8b":
         if path.suffix == ".gz":
             raise ValueError(f"idx: '{path}' is named .gz but is not gzip data (it starts with {raw[:2].hex() or 'nothing'})")
