@@ -19,8 +19,8 @@ import pytest
 import scipy.sparse as sp
 import torch
 
-from fast import bigram_em as fast
-from reference import bigram_em as reference
+from elbocheck.fast import bigram_em as fast
+from elbocheck.reference import bigram_em as reference
 
 ALGORITHM = "bigram_em"
 PEER = "scikit-learn NMF KL mu, float32"

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import torch
 
-from fast import gan as fast
-from reference import gan as reference
-from reference._nn import init_mlp
+from elbocheck.fast import gan as fast
+from elbocheck.reference import gan as reference
+from elbocheck.reference._nn import init_mlp
 
 ALGORITHM = "gan"
 PEER = "torch.nn.Sequential + BCEWithLogitsLoss"

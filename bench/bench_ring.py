@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 import torch
 
-from fast import ring as fast
-from reference import ring as reference
+from elbocheck.fast import ring as fast
+from elbocheck.reference import ring as reference
 
 J, H = 1.0, 0.1
 VALUES = np.array([-1.0, 0.0, 1.0])

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 import torch
 
-from fast import sampler as fast
-from reference import sampler as reference
+from elbocheck.fast import sampler as fast
+from elbocheck.reference import sampler as reference
 
 ALGORITHMS = {"first": "sampler_first_word", "strings": "sampler_strings"}
 QUALITY = "total variation of first-word frequencies from P"

@@ -18,8 +18,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from fast import vae as fast
-from reference import vae as reference
+from elbocheck.fast import vae as fast
+from elbocheck.reference import vae as reference
 
 ALGORITHM = "vae"
 PEER = "PyTorch examples-style loop"

@@ -12,8 +12,8 @@ from itertools import product
 
 import sympy as sp
 
-from derivations.checks import Equal, Maximiser
-from derivations.claims import Claim
+from elbocheck.derivations.checks import Equal, Maximiser
+from elbocheck.derivations.claims import Claim
 
 V, M = 2, 2
 CONTEXTS = range(V + 1)

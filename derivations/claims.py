@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
-from derivations.checks import Check, Decision, Verdict
+from elbocheck.derivations.checks import Check, Decision, Verdict
 
 SOURCES = {
     "000": "000_df5145180bc1b18e.txt",
@@ -139,7 +139,7 @@ def registry() -> list[Claim]:
     """Every claim of every topic module, in document order (by document, then section, then topic order)."""
     claims = []
     for topic in TOPICS:
-        claims.extend(importlib.import_module(f"derivations.{topic}").CLAIMS)
+        claims.extend(importlib.import_module(f"elbocheck.derivations.{topic}").CLAIMS)
     ids = [claim.id for claim in claims]
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     if repeated:

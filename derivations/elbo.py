@@ -12,9 +12,9 @@ from itertools import product
 
 import sympy as sp
 
-from derivations.checks import AllOf, AtMost, Equal
-from derivations.claims import Claim
-from derivations.gaussian import LinearGaussian, expect_normal, expect_standard, normal_logpdf
+from elbocheck.derivations.checks import AllOf, AtMost, Equal
+from elbocheck.derivations.claims import Claim
+from elbocheck.derivations.gaussian import LinearGaussian, expect_normal, expect_standard, normal_logpdf
 
 MODEL = LinearGaussian()
 

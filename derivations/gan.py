@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.checks import AllOf, AtMost, Equal
-from derivations.claims import Claim
+from elbocheck.derivations.checks import AllOf, AtMost, Equal
+from elbocheck.derivations.claims import Claim
 
 z = sp.Symbol("z", real=True)
 z_real, z_fake = sp.symbols("z_real z_fake", real=True)

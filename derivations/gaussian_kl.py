@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.checks import AllOf, Approx, Equal, Expansion
-from derivations.claims import Claim
-from derivations.gaussian import expect_normal, normal_logpdf
+from elbocheck.derivations.checks import AllOf, Approx, Equal, Expansion
+from elbocheck.derivations.claims import Claim
+from elbocheck.derivations.gaussian import expect_normal, normal_logpdf
 
 x = sp.Symbol("x", real=True)
 mu_p, mu_q = sp.symbols("mu_p mu_q", real=True)

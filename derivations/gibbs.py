@@ -10,9 +10,9 @@ from itertools import product
 
 import sympy as sp
 
-from derivations.checks import AllOf, Concave, Equal, Maximiser, Procedure
-from derivations.claims import Claim
-from derivations.gaussian import LinearGaussian, log_integral_exp_quadratic, normal_logpdf
+from elbocheck.derivations.checks import AllOf, Concave, Equal, Maximiser, Procedure
+from elbocheck.derivations.claims import Claim
+from elbocheck.derivations.gaussian import LinearGaussian, log_integral_exp_quadratic, normal_logpdf
 
 
 def positive(name: str, k: int) -> tuple[sp.Symbol, ...]:
@@ -151,7 +151,7 @@ def em_monotone_runs(corpora: int = 12, steps: int = 3, seed: int = 7, m_step=No
     """
     import random
 
-    from derivations.bigram_em import exact_em_step, exact_likelihood
+    from elbocheck.derivations.bigram_em import exact_em_step, exact_likelihood
 
     rng = random.Random(seed)
     step = m_step or exact_em_step

@@ -13,8 +13,8 @@ import random
 import mpmath
 import sympy as sp
 
-from derivations.checks import AllOf, Equal, Procedure
-from derivations.claims import Claim
+from elbocheck.derivations.checks import AllOf, Equal, Procedure
+from elbocheck.derivations.claims import Claim
 
 WIDTH = 3
 EPS = sp.Rational(1, 100)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.checks import Equal, Maximiser
-from derivations.claims import Claim
+from elbocheck.derivations.checks import Equal, Maximiser
+from elbocheck.derivations.claims import Claim
 
 mass = sp.symbols("m0 m1", positive=True)
 population = tuple(m / sum(mass) for m in mass)

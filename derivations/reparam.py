@@ -12,9 +12,9 @@ import sympy as sp
 from sympy.stats import E as stats_expectation
 from sympy.stats import Normal
 
-from derivations.checks import AllOf, Differ, Equal
-from derivations.claims import Claim
-from derivations.gaussian import expect_normal, expect_standard, normal_logpdf, normal_pdf
+from elbocheck.derivations.checks import AllOf, Differ, Equal
+from elbocheck.derivations.claims import Claim
+from elbocheck.derivations.gaussian import expect_normal, expect_standard, normal_logpdf, normal_pdf
 
 mu = sp.Symbol("mu", real=True)
 sigma = sp.Symbol("sigma", positive=True)

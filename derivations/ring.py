@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.checks import AllOf, Approx, Equal, Procedure
-from derivations.claims import Claim
+from elbocheck.derivations.checks import AllOf, Approx, Equal, Procedure
+from elbocheck.derivations.claims import Claim
 
 N = sp.Symbol("N", integer=True, positive=True)
 LABELS = (1, 0, -1)

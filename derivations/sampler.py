@@ -12,8 +12,8 @@ from fractions import Fraction
 
 import sympy as sp
 
-from derivations.checks import AllOf, Equal, Procedure
-from derivations.claims import Claim
+from elbocheck.derivations.checks import AllOf, Equal, Procedure
+from elbocheck.derivations.claims import Claim
 
 WORDS = 4
 

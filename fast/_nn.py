@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from reference._nn import LEAKY_SLOPE
+from elbocheck.reference._nn import LEAKY_SLOPE
 
 ACTIVATIONS = {
     "relu": torch.relu,

@@ -12,8 +12,8 @@ import math
 import torch
 import torch.nn.functional as F
 
-from fast._nn import mlp_forward
-from reference.gan import check_gan_inputs, check_learning_rate
+from elbocheck.fast._nn import mlp_forward
+from elbocheck.reference.gan import check_gan_inputs, check_learning_rate
 
 GENERATOR_LOSSES = ("minimax", "non_saturating")
 
@@ -163,7 +163,7 @@ def train_ring_gan(
     if kind not in GENERATOR_LOSSES:
         raise ValueError(f"kind: expected one of {GENERATOR_LOSSES}, got {kind!r}")
     check_learning_rate(learning_rate)
-    from fast._nn import init_mlp
+    from elbocheck.fast._nn import init_mlp
 
     params_d = init_mlp([2, width, width, 1], generator, device=device)
     params_g = init_mlp([noise_dim, width, width, 2], generator, device=device)

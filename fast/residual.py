@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch.func import jacrev
 
-from fast._nn import mlp_forward
-from reference.residual import _check_start
+from elbocheck.fast._nn import mlp_forward
+from elbocheck.reference.residual import _check_start
 
 EPS = 1e-5
 PLACEMENTS = ("post", "pre", "prenorm")
@@ -155,7 +155,7 @@ def jacobian_eq37_as_printed(
 def init_stack(depth: int, width: int, hidden_width: int, generator: torch.Generator, dtype=torch.float64,
                device=None):
     """`depth` layers, each an MLP width -> hidden_width -> width with torch.nn.Linear's initial distribution."""
-    from fast._nn import init_mlp
+    from elbocheck.fast._nn import init_mlp
 
     if int(depth) < 1:
         raise ValueError(f"depth: expected an integer >= 1, got {depth!r}")

@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass
 import torch
 import torch.nn.functional as F
 
-from fast._nn import init_mlp, mlp_forward
-from reference.vae import DECODERS, LOG_2PI, check_decoder, decoder_output_dim  # noqa: F401
-from reference.vae import tree_leaves, tree_map  # noqa: F401  (parameter containers, shared)
+from elbocheck.fast._nn import init_mlp, mlp_forward
+from elbocheck.reference.vae import DECODERS, LOG_2PI, check_decoder, decoder_output_dim  # noqa: F401
+from elbocheck.reference.vae import tree_leaves, tree_map  # noqa: F401  (parameter containers, shared)
 
 
 def tree_unflatten(tree, leaves: list):

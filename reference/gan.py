@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference._nn import activation, mlp_backward, mlp_forward
+from elbocheck.reference._nn import activation, mlp_backward, mlp_forward
 
 
 def log_sigmoid(logits):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference._nn import activation, mlp_forward
+from elbocheck.reference._nn import activation, mlp_forward
 
 EPS = 1e-5
 PLACEMENTS = ("post", "pre", "prenorm")

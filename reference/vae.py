@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference._nn import init_mlp, mlp_backward, mlp_forward, sigmoid
+from elbocheck.reference._nn import init_mlp, mlp_backward, mlp_forward, sigmoid
 
 DECODERS = ("bernoulli", "gaussian")
 LOG_2PI = float(np.log(2.0 * np.pi))

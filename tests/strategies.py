@@ -52,7 +52,7 @@ GAN_ACTIVATIONS = ("relu", "tanh", "leaky_relu")
 def gan_problems(draw, max_depth: int = 3, max_width: int = 6, max_batch: int = 8, activations=GAN_ACTIVATIONS):
     """A GAN problem (params_d, params_g, x, noise, hidden_d, hidden_g) in float64: a discriminator of 1..max_depth
     layers ending in one logit, a generator of 1..max_depth layers into the data space, and batches."""
-    from reference._nn import init_mlp
+    from elbocheck.reference._nn import init_mlp
 
     data_dim = draw(st.integers(1, 3), label="data_dim")
     noise_dim = draw(st.integers(1, 3), label="noise_dim")
@@ -86,7 +86,7 @@ def vae_problems(draw, max_pixels: int = 6, max_latent: int = 3, max_width: int 
     """A VAE problem (params, x, eps, decoder, activation) in float64: encoder D-h..-2k and decoder k-h..-D (2D
     for a Gaussian decoder) with 1 or 2 hidden layers, a batch x (B, D) (binary for Bernoulli, in [0, 1] for
     Gaussian) and noise eps (B, r, k)."""
-    from reference.vae import init_params
+    from elbocheck.reference.vae import init_params
 
     decoder = draw(st.sampled_from(decoders), label="decoder")
     activation = draw(st.sampled_from(activations), label="activation")

@@ -19,17 +19,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def bench_dir() -> Path:
-    """The bench/ folder of the checkout this package was installed from."""
-    return Path(__file__).resolve().parents[2] / "bench"
+    """The folder of the benchmark suites, installed as the package `elbocheck.bench`."""
+    import elbocheck.bench
+
+    return Path(elbocheck.bench.__file__).resolve().parent
 
 
 def suite_files(names: list[str] | None) -> list[Path]:
     """bench/bench_NAME.py for each name, or every suite when `names` is None."""
     folder = bench_dir()
-    if not folder.is_dir():
-        raise ValueError(
-            f"bench: no bench/ folder at {folder}; install from a checkout with `pip install -e \".[test]\"`"
-        )
     available = {path.stem.removeprefix("bench_"): path for path in sorted(folder.glob("bench_*.py"))}
     if not names:
         return list(available.values())
@@ -40,7 +38,7 @@ def suite_files(names: list[str] | None) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fast._device import resolve_device
+    from elbocheck.fast._device import resolve_device
 
     resolve_device(args.device)
     files = suite_files(args.suite)
@@ -62,18 +60,14 @@ def run_suites(files: list[Path], device_argument: str, quick: bool, out: Path, 
 
     from elbocheck import benchreport
     from elbocheck._io import atomic_save_figure, atomic_write_bytes, atomic_write_text
-    from fast._device import device_name, resolve_device
+    from elbocheck.fast._device import device_name, resolve_device
 
-    try:
-        import pytest_benchmark  # noqa: F401
-    except ImportError:
-        raise ValueError("bench: pytest-benchmark is not installed; run `pip install -e \".[test]\"`") from None
     device = resolve_device(device_argument)
     with tempfile.TemporaryDirectory() as scratch:
         raw_path = Path(scratch) / "benchmark.json"
         command = [
             sys.executable, "-m", "pytest", *map(str, files), "-q", "-p", "no:cacheprovider",
-            f"--rootdir={bench_dir().parent}", "-o", "python_files=bench_*.py",
+            f"--rootdir={bench_dir()}", "-o", "python_files=bench_*.py",
             f"--benchmark-json={raw_path}", "--benchmark-disable-gc", f"--device={device_argument}",
             "--benchmark-columns=median,rounds",
         ]

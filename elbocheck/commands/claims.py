@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from derivations import claims as ledger_module
+    from elbocheck.derivations import claims as ledger_module
 
     if args.jobs is not None and args.jobs < 1:
         raise ValueError(f"--jobs: expected a positive integer, got {args.jobs}")
@@ -70,7 +70,7 @@ def print_table(results, elapsed: float) -> None:
 
 def explain(claim_id: str) -> int:
     """Print one claim: as printed, its check, the verdict, the counterexample and the correction."""
-    from derivations import claims as ledger_module
+    from elbocheck.derivations import claims as ledger_module
 
     known = {claim.id: claim for claim in ledger_module.registry()}
     if claim_id not in known:

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     from elbocheck.pairs import all_pairs
     from elbocheck.pairs.core import run_pair
-    from fast._device import device_name, resolve_device
+    from elbocheck.fast._device import device_name, resolve_device
 
     device = resolve_device(args.device)
     pairs = select_pairs(all_pairs(), args.pair)

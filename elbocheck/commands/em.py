@@ -195,8 +195,8 @@ def run(args: argparse.Namespace) -> int:
 
     from elbocheck._io import atomic_save_figure, atomic_save_npz, atomic_write_json
     from elbocheck.data.corpus import load_corpus
-    from fast import bigram_em
-    from fast._device import device_name, resolve_device, resolve_dtype
+    from elbocheck.fast import bigram_em
+    from elbocheck.fast._device import device_name, resolve_device, resolve_dtype
 
     started = time.perf_counter()
     out = check_options(args)

@@ -63,8 +63,8 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from elbocheck._io import atomic_save_figure, atomic_write_json
-    from fast._device import device_name, resolve_device
-    from fast.gan import train_ring_gan
+    from elbocheck.fast._device import device_name, resolve_device
+    from elbocheck.fast.gan import train_ring_gan
 
     validate(args)
     device = resolve_device(args.device)
@@ -120,7 +120,7 @@ def gradient_table(seed: int, strings: int, vocabulary: int = 4, length: int = 3
     import numpy as np
     import torch
 
-    from fast.sampler import directional_derivatives, string_discriminator_loss
+    from elbocheck.fast.sampler import directional_derivatives, string_discriminator_loss
 
     rng = np.random.default_rng(seed)
     P = torch.tensor(rng.dirichlet(np.ones(vocabulary)))

@@ -41,13 +41,13 @@ def figure_paths(folders: list[str] | None) -> list[Path]:
 def run(args: argparse.Namespace) -> int:
     import datetime
 
-    from derivations import claims
+    from elbocheck.derivations import claims
     from elbocheck import htmlreport
     from elbocheck._io import atomic_write_json, atomic_write_text
     from elbocheck.commands import bench
     from elbocheck.pairs import all_pairs
     from elbocheck.pairs.core import run_pair
-    from fast._device import device_name, resolve_device
+    from elbocheck.fast._device import device_name, resolve_device
 
     if args.trials < 1:
         raise ValueError(f"--trials: expected a positive integer, got {args.trials}")

@@ -84,8 +84,8 @@ def run(args: argparse.Namespace) -> int:
 
     from elbocheck._io import atomic_save_figure, atomic_write_json
     from elbocheck.data.corpus import load_corpus
-    from fast import residual
-    from fast._device import device_name, resolve_device
+    from elbocheck.fast import residual
+    from elbocheck.fast._device import device_name, resolve_device
 
     options = validate(args)
     device = resolve_device(args.device)

@@ -39,7 +39,7 @@ def parse_sizes(text: str) -> list[int]:
 
 def validate(args: argparse.Namespace) -> list[int]:
     """Every option checked before anything is written; the sample sizes."""
-    from fast.ring import FIT_BOUND
+    from elbocheck.fast.ring import FIT_BOUND
 
     if args.N < 1:
         raise ValueError(f"--N: expected an integer >= 1, got {args.N}")
@@ -62,7 +62,7 @@ def problem_values(N: int) -> dict:
     N ln(1 + e^-2 + e^-4) (signs corrected, claims 004-1a and 004-1b)."""
     import torch
 
-    from fast.ring import neg_log_pseudo_likelihood
+    from elbocheck.fast.ring import neg_log_pseudo_likelihood
 
     rows = {}
     for ring_size in sorted({1, 2, N}):
@@ -82,8 +82,8 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from elbocheck._io import atomic_save_figure, atomic_write_json
-    from fast import ring
-    from fast._device import device_name, resolve_device
+    from elbocheck.fast import ring
+    from elbocheck.fast._device import device_name, resolve_device
 
     sizes = validate(args)
     device = resolve_device(args.device)

@@ -60,7 +60,7 @@ def parse_hidden(text: str) -> tuple[int, ...]:
 
 def check_options(args: argparse.Namespace):
     """The training configuration, or ValueError naming the first bad option; creates nothing."""
-    from fast.vae import DECODERS, TrainConfig
+    from elbocheck.fast.vae import DECODERS, TrainConfig
 
     for name, value, least in (("--latent", args.latent, 1), ("--samples", args.samples, 1), ("--epochs", args.epochs, 1),
                                ("--batch", args.batch, 1), ("--iwae", args.iwae, 1), ("--seed", args.seed, 0),
@@ -176,7 +176,7 @@ def train(trainers: dict, history: dict, tensors: dict, epochs: int, prior_z, de
     import torch
     from tqdm import tqdm
 
-    from fast.vae import elbo, prior_means
+    from elbocheck.fast.vae import elbo, prior_means
 
     vae = trainers["vae"]
     bar = tqdm(range(vae.epochs_done, epochs), desc="vae", unit="epoch", disable=not progress,
@@ -328,7 +328,7 @@ def prepare_tensors(data, config, device) -> tuple[dict, float, "torch.Tensor"]:
 
 def make_trainers(config, pixels: int, device, with_autoencoder: bool, state: dict | None) -> tuple[dict, dict]:
     """The VAE's trainer (and the plain autoencoder's), restored from `state` when resuming; and the history."""
-    from fast.vae import Trainer
+    from elbocheck.fast.vae import Trainer
 
     trainers = {"vae": Trainer(config, pixels, device)}
     if with_autoencoder:
@@ -347,7 +347,7 @@ def evaluate(trainers: dict, tensors: dict, samples: int, config) -> dict:
     """Held-out ELBO and IWAE_K (the same K draws per image), and the autoencoder's reconstruction loss."""
     import torch
 
-    from fast.vae import heldout_estimates, reconstruction_loss
+    from elbocheck.fast.vae import heldout_estimates, reconstruction_loss
 
     vae_params = trainers["vae"].detached()
     generator = torch.Generator(device=tensors["heldout"].device).manual_seed(config.seed + 2 * EVAL_SEED_OFFSET)
@@ -363,7 +363,7 @@ def draw_figures(out: Path, trainers: dict, history: dict, tensors: dict, final:
                  config) -> list[str]:
     """curves.png, samples.png and, when an autoencoder was trained, latent.png; the names written."""
     from elbocheck._io import atomic_save_figure
-    from fast.vae import codes
+    from elbocheck.fast.vae import codes
 
     title = f"VAE on {data.name}, k = {config.latent}, {config.decoder} decoder"
     atomic_save_figure(out / "curves.png", plot_curves(history, baseline, final, title))
@@ -382,7 +382,7 @@ def result_document(args, config, data, tensors, trainers, history, final, basel
     """What result.json holds: the command, the data, the settings, the held-out figures beside the baseline."""
     import torch
 
-    from fast._device import device_name
+    from elbocheck.fast._device import device_name
 
     bernoulli = config.decoder == "bernoulli"
     result = {
@@ -426,8 +426,8 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from elbocheck._io import atomic_write_json
-    from fast._device import resolve_device, synchronize
-    from fast.vae import prior_means
+    from elbocheck.fast._device import resolve_device, synchronize
+    from elbocheck.fast.vae import prior_means
 
     started = time.perf_counter()
     config = check_options(args)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-import fast.bigram_em
-import reference.bigram_em
+import elbocheck.fast.bigram_em
+import elbocheck.reference.bigram_em
+from elbocheck import fast, reference
 from elbocheck.pairs.core import Pair, Sample
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-import fast.gan
-import reference.gan
+import elbocheck.fast.gan
+import elbocheck.reference.gan
+from elbocheck import fast, reference
 from elbocheck.pairs.core import Pair, Sample
-from reference._nn import init_mlp
+from elbocheck.reference._nn import init_mlp
 
 HIDDEN = ("relu", "tanh", "leaky_relu")
 

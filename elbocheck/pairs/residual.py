@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-import fast.residual
-import reference.residual
+import elbocheck.fast.residual
+import elbocheck.reference.residual
+from elbocheck import fast, reference
 from elbocheck.pairs.core import Pair, Sample
-from reference._nn import init_mlp
+from elbocheck.reference._nn import init_mlp
 
 HIDDEN = ("tanh", "sigmoid")
 

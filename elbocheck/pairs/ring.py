@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-import fast.ring
-import reference.ring
+import elbocheck.fast.ring
+import elbocheck.reference.ring
+from elbocheck import fast, reference
 from elbocheck.pairs.core import Pair, Sample
 
 

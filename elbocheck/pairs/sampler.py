@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-import fast.sampler
-import reference.sampler
+import elbocheck.fast.sampler
+import elbocheck.reference.sampler
+from elbocheck import fast, reference
 from elbocheck.pairs.core import Pair, Sample
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-import fast.vae
-import reference.vae
+import elbocheck.fast.vae
+import elbocheck.reference.vae
+from elbocheck import fast, reference
 from elbocheck.pairs.core import Pair, Sample
 
 ACTIVATIONS = ("relu", "tanh", "leaky_relu")

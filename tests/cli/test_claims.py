@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from derivations import claims
+from elbocheck.derivations import claims
 from elbocheck.cli import main
 
 

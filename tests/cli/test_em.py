@@ -11,8 +11,8 @@ import torch
 
 from elbocheck.cli import main
 from elbocheck.commands import em as command
-from fast import bigram_em as fast
-from reference import bigram_em as reference
+from elbocheck.fast import bigram_em as fast
+from elbocheck.reference import bigram_em as reference
 
 TEXT = "\n".join(
     [

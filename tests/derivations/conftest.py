@@ -1,6 +1,6 @@
 import pytest
 
-from derivations import claims
+from elbocheck.derivations import claims
 
 
 @pytest.fixture(scope="session")

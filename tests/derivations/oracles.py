@@ -267,7 +267,7 @@ def concave_tables(rng) -> bool:
 
 
 def em_monotone(rng) -> bool:
-    from reference import bigram_em
+    from elbocheck.reference import bigram_em
 
     V, m = int(rng.integers(2, 5)), int(rng.integers(1, 4))
     sentences = [rng.integers(1, V + 1, size=int(rng.integers(1, 6))) for _ in range(int(rng.integers(1, 6)))]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from derivations import bigram_em, checks, claims, gibbs, layernorm, ring, sampler
-from derivations.checks import (AllOf, Approx, AtMost, Concave, Differ, Equal, Expansion, Maximiser, Procedure,
+from elbocheck.derivations import bigram_em, checks, claims, gibbs, layernorm, ring, sampler
+from elbocheck.derivations.checks import (AllOf, Approx, AtMost, Concave, Differ, Equal, Expansion, Maximiser, Procedure,
                                 Verdict)
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from derivations import claims
-from derivations.checks import Verdict
+from elbocheck.derivations import claims
+from elbocheck.derivations.checks import Verdict
 from tests.derivations.oracles import CORRECTED, ORACLES
 
 IDS = sorted(claim.id for claim in claims.registry())

@@ -7,8 +7,8 @@ import pytest
 import torch
 from hypothesis import example, given, strategies as st
 
-from fast import bigram_em as fast
-from reference import bigram_em as reference
+from elbocheck.fast import bigram_em as fast
+from elbocheck.reference import bigram_em as reference
 from tests.strategies import latent_bigram_models
 
 DTYPES = {"float64": (torch.float64, 1e-10), "float32": (torch.float32, 1e-5)}

@@ -9,8 +9,8 @@ import pytest
 import torch
 from hypothesis import given, strategies as st
 
-from fast import gan as fast_gan
-from reference import gan as reference_gan
+from elbocheck.fast import gan as fast_gan
+from elbocheck.reference import gan as reference_gan
 from tests.strategies import gan_problems
 
 

@@ -7,9 +7,9 @@ import torch
 from hypothesis import given, strategies as st
 from torch.func import jacrev
 
-from fast import residual as fast
-from reference import residual as reference
-from reference._nn import init_mlp
+from elbocheck.fast import residual as fast
+from elbocheck.reference import residual as reference
+from elbocheck.reference._nn import init_mlp
 from tests.strategies import seeds
 
 placements = st.sampled_from(reference.PLACEMENTS)

@@ -9,8 +9,8 @@ import pytest
 import torch
 from hypothesis import example, given, strategies as st
 
-from fast import ring as fast
-from reference import ring as reference
+from elbocheck.fast import ring as fast
+from elbocheck.reference import ring as reference
 from tests.strategies import seeds
 
 

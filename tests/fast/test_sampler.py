@@ -10,8 +10,8 @@ import torch.nn.functional as F
 from hypothesis import example, given, strategies as st
 from scipy import stats
 
-from fast import sampler as fast_sampler
-from reference import sampler as reference_sampler
+from elbocheck.fast import sampler as fast_sampler
+from elbocheck.reference import sampler as reference_sampler
 from tests.strategies import distributions_with_zeros, seeds
 
 STEP = 1e-9

@@ -12,8 +12,8 @@ import torch
 from hypothesis import given, strategies as st
 from scipy import special
 
-import fast.vae as fv
-from reference import vae as rv
+import elbocheck.fast.vae as fv
+from elbocheck.reference import vae as rv
 from tests.reference.test_vae import exact_elbo, latent_grid, log_joint_on, quadrature_model
 from tests.strategies import seeds, vae_problems
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given, strategies as st
 
-from reference import bigram_em as em
+from elbocheck.reference import bigram_em as em
 from tests.strategies import corpora, latent_bigram_models, seeds, simplex_rows
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import assume, example, given, strategies as st
 
-from reference import gan
-from reference._nn import init_mlp, mlp_forward
+from elbocheck.reference import gan
+from elbocheck.reference._nn import init_mlp, mlp_forward
 from tests.strategies import gan_problems
 
 STEP = 1e-6

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from reference import residual
-from reference._nn import init_mlp
+from elbocheck.reference import residual
+from elbocheck.reference._nn import init_mlp
 from tests.strategies import seeds
 
 widths = st.integers(min_value=3, max_value=7)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given, strategies as st
 
-from reference import ring
+from elbocheck.reference import ring
 from tests.strategies import seeds
 
 couplings = st.floats(min_value=-2.0, max_value=2.0, allow_nan=False)

@@ -10,7 +10,7 @@ from hypothesis import example, given, strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import stats
 
-from reference import sampler
+from elbocheck.reference import sampler
 from tests.strategies import distributions_with_zeros, seeds
 
 counts_lists = st.lists(st.integers(0, 6), min_size=1, max_size=6).filter(lambda counts: sum(counts) > 0)

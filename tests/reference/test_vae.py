@@ -12,8 +12,8 @@ from hypothesis import example, given, strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import integrate, special, stats
 
-from reference import vae
-from reference.vae import tree_leaves
+from elbocheck.reference import vae
+from elbocheck.reference.vae import tree_leaves
 from tests.strategies import seeds, vae_problems
 
 SMOOTH = ("tanh", "sigmoid")
