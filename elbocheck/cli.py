@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"elbocheck.commands.{module_name}")
         subparser = subparsers.add_parser(module.NAME, help=module.HELP, description=module.__doc__)
         module.add_arguments(subparser)
-        subparser.set_defaults(run=module.run)
+        subparser.set_defaults(run=module.run, command_parser=subparser)
     return parser
 
 

@@ -7,15 +7,17 @@ import argparse
 import sys
 from pathlib import Path
 
+from elbocheck.commands import scaffold
+
 NAME = "bench"
 HELP = "benchmark reference, fast and peer implementations; write a report with tables and plots"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto (CUDA when present; default)")
+    scaffold.add_device(parser)
     parser.add_argument("--quick", action="store_true", help="only the small cases (a few minutes on a 2-core CPU)")
     parser.add_argument("--suite", action="append", metavar="NAME", help="run only bench/bench_NAME.py (repeatable)")
-    parser.add_argument("--out", default="out/bench", metavar="DIR", help="where the report goes (default out/bench)")
+    scaffold.add_out(parser, "out/bench", "where the report goes")
 
 
 def bench_dir() -> Path:
@@ -38,11 +40,10 @@ def suite_files(names: list[str] | None) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from elbocheck.fast._device import resolve_device
-
-    resolve_device(args.device)
+    shared = scaffold.resolve(args)
     files = suite_files(args.suite)
-    status, found = run_suites(files, args.device, args.quick, Path(args.out), f"elbocheck bench {' '.join(_argv(args))}")
+    scaffold.make_out(shared.out)
+    status, found = run_suites(files, args.device, args.quick, shared.out, scaffold.command_line(args))
     if found is None:
         print(f"elbocheck bench: the suites failed (pytest exit code {status}); no report written", file=sys.stderr)
         return 1
@@ -108,12 +109,3 @@ def run_suites(files: list[Path], device_argument: str, quick: bool, out: Path, 
     atomic_write_text(out / "report.md", "\n".join(header) + "\n" + "\n".join(sections))
     return status, found
 
-
-def _argv(args: argparse.Namespace) -> list[str]:
-    parts = [f"--device {args.device}"]
-    if args.quick:
-        parts.append("--quick")
-    for name in args.suite or []:
-        parts.append(f"--suite {name}")
-    parts.append(f"--out {args.out}")
-    return parts

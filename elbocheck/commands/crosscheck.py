@@ -9,15 +9,16 @@ import argparse
 import json
 import sys
 
+from elbocheck.commands import scaffold
+
 NAME = "crosscheck"
 HELP = "compare every fast function with its reference on random inputs; exit 1 if any pair fails"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto (CUDA when present; default)")
-    parser.add_argument("--dtype", default="float64", choices=["float64", "float32"],
-                        help="dtype of the fast side (default float64; the reference is always float64)")
-    parser.add_argument("--seed", type=int, default=0, help="base seed of the random inputs (default 0)")
+    scaffold.add_device(parser)
+    scaffold.add_dtype(parser, what="for the fast side; the reference is always float64")
+    scaffold.add_seed(parser, "the random inputs (the base seed)")
     parser.add_argument("--trials", type=int, default=3, help="inputs per size and pair (default 3)")
     parser.add_argument("--pair", action="append", metavar="NAME", help="run only this pair (repeatable)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -41,16 +42,14 @@ def select_pairs(pairs, names: list[str] | None):
 def run(args: argparse.Namespace) -> int:
     if args.trials < 1:
         raise ValueError(f"--trials: expected a positive integer, got {args.trials}")
-    from tqdm import tqdm
-
     from elbocheck.pairs import all_pairs
     from elbocheck.pairs.core import run_pair
-    from elbocheck.fast._device import device_name, resolve_device
+    from elbocheck.fast._device import device_name
 
-    device = resolve_device(args.device)
+    device = scaffold.resolve(args).device
     pairs = select_pairs(all_pairs(), args.pair)
     reports = []
-    progress = tqdm(pairs, desc="crosscheck", unit="pair", file=sys.stderr, disable=args.json or None)
+    progress = scaffold.progress(pairs, desc="crosscheck", unit="pair", disable=args.json or None)
     for pair in progress:
         progress.set_postfix_str(pair.name)
         reports.append(run_pair(pair, args.seed, args.trials, args.dtype, device))

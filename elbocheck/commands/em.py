@@ -8,6 +8,8 @@ import argparse
 import math
 from pathlib import Path
 
+from elbocheck.commands import scaffold
+
 NAME = "em"
 HELP = "fit the latent bigram model by EM on a corpus; held-out perplexity against unigram and bigram baselines"
 TOP_WORDS = 8
@@ -22,28 +24,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="random starts fitted together (default 4)")
     parser.add_argument("--tol", type=float, default=1e-6,
                         help="stop when the relative log-likelihood change is at most this (default 1e-6)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the random starts and the held-out split (default 0)")
-    parser.add_argument("--dtype", default="float64", help="float32 or float64 (default float64)")
-    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto (CUDA when present; default)")
-    parser.add_argument("--out", default="out/em", metavar="DIR", help="where the results go (default out/em)")
+    scaffold.add_seed(parser, "the random starts and the held-out split")
+    scaffold.add_dtype(parser)
+    scaffold.add_device(parser)
+    scaffold.add_out(parser, "out/em")
 
 
-def check_options(args: argparse.Namespace) -> Path:
-    """ValueError naming the first bad option; the output folder otherwise (not created here)."""
-    integers = (("--states", args.states, 1), ("--iters", args.iters, 1), ("--restarts", args.restarts, 1),
-                ("--seed", args.seed, 0))
+def check_options(args: argparse.Namespace) -> None:
+    """ValueError naming the first bad option of the command's own."""
+    integers = (("--states", args.states, 1), ("--iters", args.iters, 1), ("--restarts", args.restarts, 1))
     for name, value, least in integers:
         if value < least:
             raise ValueError(f"{name}: expected an integer >= {least}, got {value}")
     if not (math.isfinite(args.tol) and args.tol >= 0.0):
         raise ValueError(f"--tol: expected a number >= 0, got {args.tol}")
-    if args.dtype not in ("float32", "float64"):
-        raise ValueError(f"--dtype: expected 'float32' or 'float64', got {args.dtype!r}")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out: '{out}' exists and is not a folder")
-    return out
 
 
 def unigram_probabilities(train) -> "np.ndarray":
@@ -152,15 +146,6 @@ def plot(restart_curves, best: int, heldout_curves: dict, baselines: dict, title
     return figure
 
 
-def command_line(args: argparse.Namespace) -> str:
-    """The command with every option spelled out, so that result.json says how to reproduce it."""
-    corpus = f" --corpus {args.corpus}" if args.corpus else ""
-    return (
-        f"elbocheck em{corpus} --states {args.states} --iters {args.iters} --restarts {args.restarts} "
-        f"--tol {args.tol:g} --seed {args.seed} --dtype {args.dtype} --device {args.device} --out {args.out}"
-    )
-
-
 def report_lines(summary: dict) -> list[str]:
     """What the command prints at the end: perplexities, then the top words of each latent state."""
     ppl = summary["perplexity"]
@@ -186,23 +171,21 @@ def report_lines(summary: dict) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
     import time
 
     import numpy as np
     import torch
-    from tqdm import tqdm
 
-    from elbocheck._io import atomic_save_figure, atomic_save_npz, atomic_write_json
     from elbocheck.data.corpus import load_corpus
     from elbocheck.fast import bigram_em
-    from elbocheck.fast._device import device_name, resolve_device, resolve_dtype
+    from elbocheck.fast._device import device_name
 
     started = time.perf_counter()
-    out = check_options(args)
-    device = resolve_device(args.device)
-    dtype = resolve_dtype(args.dtype)
+    check_options(args)
+    shared = scaffold.resolve(args)
+    device, dtype = shared.device, shared.dtype
     corpus = load_corpus(args.corpus, seed=args.seed)
+    scaffold.make_out(shared.out)
     train = bigram_em.bigram_counts(corpus.train, corpus.V, dtype=dtype, device=device)
     heldout = bigram_em.bigram_counts(corpus.heldout, corpus.V, dtype=dtype, device=device)
     train_tokens, heldout_tokens = train.n_tokens, heldout.n_tokens
@@ -212,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
     start_A, start_B = bigram_em.initial_params(corpus.V, args.states, args.seed, args.restarts, dtype, device)
     train_curves = []  # (R,) per iteration: the log-likelihood of the parameters before it
     heldout_curves = [heldout_log_likelihoods(heldout, start_A, start_B, unigram, UNIGRAM_WEIGHT)]
-    bar = tqdm(total=args.iters, desc="EM", unit="it", file=sys.stderr, dynamic_ncols=True)
+    bar = scaffold.progress(total=args.iters, desc="EM", unit="it")
 
     def show(iteration, A, B, before):
         train_curves.append(before.double().cpu())
@@ -239,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
     pure_curve = [per_token(float(curve[0][best]), heldout_tokens) for curve in heldout_curves]
     mixed_curve = [per_token(float(curve[1][best]), heldout_tokens) for curve in heldout_curves]
     summary = {
-        "command": command_line(args),
+        "command": scaffold.command_line(args),
         "settings": {
             "corpus": corpus.name, "states": args.states, "iters": args.iters, "restarts": args.restarts,
             "tol": args.tol, "seed": args.seed, "dtype": args.dtype, "heldout_fraction": 0.1,
@@ -285,11 +268,9 @@ def run(args: argparse.Namespace) -> int:
          "add-one bigram, held-out": per_token_figures["bigram_add_one_heldout"]},
         f"latent bigram EM on {Path(corpus.name).name}: V={corpus.V}, m={args.states}, {args.restarts} restarts",
     )
-    atomic_save_figure(out / "loglik.png", figure)
-    atomic_save_npz(out / "params.npz", A=result.A.double().cpu().numpy(), B=result.B.double().cpu().numpy(),
-                    vocab=np.array(corpus.vocab))
+    params = {"A": result.A.double().cpu().numpy(), "B": result.B.double().cpu().numpy(), "vocab": np.array(corpus.vocab)}
     summary["timings_seconds"]["total"] = time.perf_counter() - started
-    atomic_write_json(out / "result.json", summary)
+    written = scaffold.write_results(shared.out, {"loglik.png": figure, "params.npz": params, scaffold.RESULT: summary})
     print("\n".join(report_lines(summary)))
-    print(f"wrote {out / 'result.json'}, {out / 'loglik.png'}, {out / 'params.npz'}")
+    print(scaffold.wrote(written))
     return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import math
-from pathlib import Path
+from elbocheck.commands import scaffold
 
 NAME = "gan-demo"
 HELP = "train a small GAN on a ring of Gaussians; show the zero gradient of a discrete generator and its remedies"
@@ -16,7 +16,7 @@ FINITE_DIFFERENCE_STEP = 1e-9
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", default="out/gan-demo", metavar="DIR", help="where results go (default out/gan-demo)")
+    scaffold.add_out(parser, "out/gan-demo")
     parser.add_argument("--steps", type=int, default=2000, help="training steps (default 2000)")
     parser.add_argument("--batch", type=int, default=256, help="real and fake points per step (default 256)")
     parser.add_argument("--modes", type=int, default=8, help="Gaussians on the ring (default 8)")
@@ -24,9 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--optimizer", default="adam", help="adam (default) or sgd, the plain steps (34)-(35)")
     parser.add_argument("--generator-loss", default="minimax",
                         help="minimax (default): descend log(1 - D(G(z))) as in (35); or non_saturating")
-    parser.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    scaffold.add_seed(parser)
     parser.add_argument("--strings", type=int, default=4096, help="strings drawn for the gradient table (default 4096)")
-    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto (CUDA when present; default)")
+    scaffold.add_device(parser)
 
 
 def validate(args: argparse.Namespace) -> None:
@@ -43,12 +43,8 @@ def validate(args: argparse.Namespace) -> None:
         raise ValueError(f"--optimizer: expected 'adam' or 'sgd', got {args.optimizer!r}")
     if args.generator_loss not in ("minimax", "non_saturating"):
         raise ValueError(f"--generator-loss: expected 'minimax' or 'non_saturating', got {args.generator_loss!r}")
-    if args.seed < 0:
-        raise ValueError(f"--seed: expected a non-negative integer, got {args.seed}")
     if args.strings < 1:
         raise ValueError(f"--strings: expected a positive number of strings, got {args.strings}")
-    if Path(args.out).exists() and not Path(args.out).is_dir():
-        raise ValueError(f"--out: expected a folder, but {args.out} is a file")
 
 
 def snapshot_steps(steps: int) -> list[int]:
@@ -60,21 +56,21 @@ def run(args: argparse.Namespace) -> int:
     import time
 
     import torch
-    from tqdm import tqdm
 
-    from elbocheck._io import atomic_save_figure, atomic_write_json
-    from elbocheck.fast._device import device_name, resolve_device
+    from elbocheck.fast._device import device_name
     from elbocheck.fast.gan import train_ring_gan
 
     validate(args)
-    device = resolve_device(args.device)
+    shared = scaffold.resolve(args)
+    device = shared.device
+    scaffold.make_out(shared.out)
     snapshots = snapshot_steps(args.steps)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # layers of 64 units: a second thread costs more in synchronisation than it gains
     try:
         start = time.perf_counter()
         generator = torch.Generator().manual_seed(args.seed)
-        with tqdm(total=args.steps, desc="gan-demo", unit="step", leave=False) as bar:
+        with scaffold.progress(total=args.steps, desc="gan-demo", unit="step", leave=False) as bar:
             def progress(step, d_loss, g_loss):
                 if step % 50 == 0 or step == args.steps - 1:
                     bar.set_postfix(L=f"{-d_loss:.4f}", G_loss=f"{g_loss:.4f}", refresh=False)
@@ -88,12 +84,10 @@ def run(args: argparse.Namespace) -> int:
     finally:
         torch.set_num_threads(threads)
 
-    out = Path(args.out)
-    atomic_save_figure(out / "samples.png", samples_figure(history, args))
     coverage = {str(step): {"modes_covered": c[0], "share_within_3_std": c[1]}
                 for step, c in history["coverage"].items()}
-    atomic_write_json(out / "result.json", {
-        "command": "elbocheck gan-demo " + " ".join(_argv(args)),
+    written = scaffold.write_results(shared.out, {"samples.png": samples_figure(history, args), scaffold.RESULT: {
+        "command": scaffold.command_line(args),
         "device": device_name(device),
         "training": {
             "steps": args.steps, "batch": args.batch, "modes": args.modes, "radius": 2.0, "std": 0.05,
@@ -103,14 +97,14 @@ def run(args: argparse.Namespace) -> int:
             "coverage": coverage,
         },
         "discrete_generator_gradient": table,
-    })
+    }})
     final = history["coverage"][args.steps]
     print(f"trained {args.steps} steps in {train_seconds:.1f} s on {device_name(device)}: "
           f"{final[0]}/{args.modes} modes covered, {100 * final[1]:.1f}% of samples within 3 std of a mode")
     print()
     print(format_table(table))
     print()
-    print(f"wrote {out / 'samples.png'} and {out / 'result.json'}")
+    print(scaffold.wrote(written))
     return 0
 
 
@@ -202,9 +196,3 @@ def samples_figure(history: dict, args: argparse.Namespace):
     figure.tight_layout()
     return figure
 
-
-def _argv(args: argparse.Namespace) -> list[str]:
-    return [f"--out {args.out}", f"--steps {args.steps}", f"--batch {args.batch}", f"--modes {args.modes}",
-            f"--learning-rate {args.learning_rate:g}", f"--optimizer {args.optimizer}",
-            f"--generator-loss {args.generator_loss}", f"--seed {args.seed}", f"--strings {args.strings}",
-            f"--device {args.device}"]

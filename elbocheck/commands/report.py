@@ -10,14 +10,16 @@ import sys
 import time
 from pathlib import Path
 
+from elbocheck.commands import scaffold
+
 NAME = "report"
 HELP = "run claims, crosscheck and the quick bench; write one HTML page with every table and figure"
 FIGURE_FOLDERS = ("out/em", "out/vae", "out/gan-demo", "out/ring", "out/residual")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", default="out/report", metavar="DIR", help="where index.html goes (default out/report)")
-    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto (CUDA when present; default)")
+    scaffold.add_out(parser, "out/report", "where index.html goes")
+    scaffold.add_device(parser)
     parser.add_argument("--figures", action="append", metavar="DIR",
                         help=f"a folder of PNGs to include (repeatable; default: those of {', '.join(FIGURE_FOLDERS)} "
                              "that exist)")
@@ -47,26 +49,23 @@ def run(args: argparse.Namespace) -> int:
     from elbocheck.commands import bench
     from elbocheck.pairs import all_pairs
     from elbocheck.pairs.core import run_pair
-    from elbocheck.fast._device import device_name, resolve_device
+    from elbocheck.fast._device import device_name
 
     if args.trials < 1:
         raise ValueError(f"--trials: expected a positive integer, got {args.trials}")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out: '{out}' exists and is not a folder")
-    device = resolve_device(args.device)
+    shared = scaffold.resolve(args)
+    device, out = shared.device, shared.out
     claims.select(claims.registry(), args.only)
     suites = bench.suite_files(args.suite)
     figures = figure_paths(args.figures)
+    scaffold.make_out(out)
 
     started = time.perf_counter()
     print("report: deciding the claims", file=sys.stderr)
     results = claims.ledger(only=args.only)
     print("report: cross-checking every pair", file=sys.stderr)
-    from tqdm import tqdm
-
     reports = [run_pair(pair, 0, args.trials, "float64", device)
-               for pair in tqdm(all_pairs(), desc="crosscheck", unit="pair", file=sys.stderr)]
+               for pair in scaffold.progress(all_pairs(), desc="crosscheck", unit="pair")]
     print("report: running the quick benchmarks", file=sys.stderr)
     status, found = bench.run_suites(suites, args.device, True, out / "bench",
                                      f"elbocheck bench --quick --device {args.device}")

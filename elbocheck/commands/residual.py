@@ -2,12 +2,12 @@
 (post) or on the branch (pre, x + LayerNorm(A(x)) as the document writes it), shallow and deep, and record the norm
 of the last layer's gradient at every step (DIR/gradnorm.png); and measure ||dx_L/dx_0|| at initialisation against
 depth for both placements, on random MLP residual stacks and on the transformer (DIR/jacobian.png). The numbers go
-to DIR/residual.json."""
+to DIR/result.json."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+from elbocheck.commands import scaffold
 
 NAME = "residual"
 HELP = "LayerNorm before vs after the residual addition: gradient norms in training and Jacobians vs depth"
@@ -34,9 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--draws", type=int, default=3, help="random initialisations per curve of jacobian.png")
     parser.add_argument("--corpus", default=None, metavar="FILE",
                         help="UTF-8 text to train on (default: Python's pydoc_data topics, as `elbocheck em`)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
-    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto (CUDA when present; default)")
-    parser.add_argument("--out", default="out/residual", metavar="DIR", help="output folder (default out/residual)")
+    scaffold.add_seed(parser)
+    scaffold.add_device(parser)
+    scaffold.add_out(parser, "out/residual", "output folder")
 
 
 def parse_int_list(text: str, name: str, minimum: int = 1) -> list[int]:
@@ -80,25 +80,23 @@ def validate(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from elbocheck._io import atomic_save_figure, atomic_write_json
     from elbocheck.data.corpus import load_corpus
     from elbocheck.fast import residual
-    from elbocheck.fast._device import device_name, resolve_device
+    from elbocheck.fast._device import device_name
 
     options = validate(args)
-    device = resolve_device(args.device)
+    shared = scaffold.resolve(args)
+    device = shared.device
     corpus = load_corpus(args.corpus)
     stream = residual.token_stream(corpus.train)
     if stream.numel() <= args.context:
         raise ValueError(f"--context: the corpus has {stream.numel()} training tokens; expected more than {args.context}")
     vocab_size = corpus.V + 1
-    out = Path(args.out)
+    scaffold.make_out(shared.out)
 
     runs = []
     total = len(options["depths"]) * len(options["placements"]) * args.steps
-    with tqdm(total=total, desc="training", unit="step") as progress:
+    with scaffold.progress(total=total, desc="training", unit="step") as progress:
         for depth in options["depths"]:
             for placement in options["placements"]:
                 progress.set_description(f"{placement} depth {depth}")
@@ -116,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
                 runs.append({"placement": placement, "depth": depth, **{k: v.tolist() for k, v in curves.items()}})
 
     jacobians = []
-    for placement in tqdm(options["placements"], desc="jacobians at initialisation", unit="placement"):
+    for placement in scaffold.progress(options["placements"], desc="jacobians at initialisation", unit="placement"):
         generator = run_generator(args.seed, 0)
         stack = residual.jacobian_norms_by_depth(
             args.jacobian_depth, placement, args.d_model, args.d_model, args.draws, generator, device=device
@@ -128,18 +126,15 @@ def run(args: argparse.Namespace) -> int:
         jacobians.append({"placement": placement, "mlp_stack": stack.tolist(), "transformer": transformer.tolist()})
 
     summary = summarise(runs)
-    atomic_save_figure(out / "gradnorm.png", plot_gradnorm(runs, options["depths"], options["placements"]))
-    atomic_save_figure(out / "jacobian.png", plot_jacobians(jacobians, args.d_model))
-    atomic_write_json(out / "residual.json", {
-        "command": "elbocheck residual " + " ".join(_argv(args)),
-        "device": device_name(device),
-        "corpus": corpus.name,
-        "summary": summary,
-        "runs": runs,
-        "jacobian_norms": jacobians,
+    document = {"command": scaffold.command_line(args), "device": device_name(device), "corpus": corpus.name,
+                "summary": summary, "runs": runs, "jacobian_norms": jacobians}
+    written = scaffold.write_results(shared.out, {
+        "gradnorm.png": plot_gradnorm(runs, options["depths"], options["placements"]),
+        "jacobian.png": plot_jacobians(jacobians, args.d_model),
+        scaffold.RESULT: document,
     })
     print(format_summary(summary, jacobians))
-    print(f"wrote {out / 'gradnorm.png'}, {out / 'jacobian.png'}, {out / 'residual.json'}")
+    print(scaffold.wrote(written))
     return 0
 
 
@@ -278,12 +273,3 @@ def plot_jacobians(jacobians: list[dict], width: int):
     figure.tight_layout()
     return figure
 
-
-def _argv(args: argparse.Namespace) -> list[str]:
-    parts = [f"--depths {args.depths}", f"--placements {args.placements}", f"--steps {args.steps}",
-             f"--batch-size {args.batch_size}", f"--context {args.context}", f"--d-model {args.d_model}",
-             f"--heads {args.heads}", f"--lr {args.lr:g}", f"--jacobian-depth {args.jacobian_depth}",
-             f"--draws {args.draws}", f"--seed {args.seed}", f"--device {args.device}", f"--out {args.out}"]
-    if args.corpus:
-        parts.append(f"--corpus {args.corpus}")
-    return parts

@@ -1,13 +1,13 @@
 """Pseudo-likelihood against maximum likelihood on the ring model of seed 004 Problem 1: check the problem's values
 of -ln P~ at the constant labellings, then draw exact samples (forward filtering, backward sampling on the transfer
 matrix) from a ring with coupling J, fit J by both estimators on many independent sample sets of each size, and
-report their bias and spread against the Cramer-Rao bound. Writes DIR/ring.png and DIR/ring.json."""
+report their bias and spread against the Cramer-Rao bound. Writes DIR/ring.png and DIR/result.json."""
 
 from __future__ import annotations
 
 import argparse
 import math
-from pathlib import Path
+from elbocheck.commands import scaffold
 
 NAME = "ring"
 HELP = "pseudo-likelihood vs maximum-likelihood estimates of the ring coupling J on exact samples"
@@ -21,9 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="comma-separated sample sizes (default 10,30,100,300,1000,3000)")
     parser.add_argument("--repeats", type=int, default=100,
                         help="independent sample sets per size, for the spread (default 100)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the sampler (default 0)")
-    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto (CUDA when present; default)")
-    parser.add_argument("--out", default="out/ring", metavar="DIR", help="output folder (default out/ring)")
+    scaffold.add_seed(parser, "the sampler")
+    scaffold.add_device(parser)
+    scaffold.add_out(parser, "out/ring", "output folder")
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -79,22 +79,21 @@ def problem_values(N: int) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     import torch
-    from tqdm import tqdm
 
-    from elbocheck._io import atomic_save_figure, atomic_write_json
     from elbocheck.fast import ring
-    from elbocheck.fast._device import device_name, resolve_device
+    from elbocheck.fast._device import device_name
 
     sizes = validate(args)
-    device = resolve_device(args.device)
-    out = Path(args.out)
+    shared = scaffold.resolve(args)
+    device = shared.device
+    scaffold.make_out(shared.out)
 
     values = problem_values(args.N)
     fields = torch.full((args.N,), args.h, dtype=torch.float64, device=device)
     information = float(ring.fisher_information(args.J, args.h, args.N))
     generator = torch.Generator().manual_seed(args.seed)
     rows = []
-    with tqdm(sizes, desc="fitting J", unit="size") as progress:
+    with scaffold.progress(sizes, desc="fitting J", unit="size") as progress:
         for size in progress:
             samples = ring.sample(args.J, fields, args.repeats * size, generator)
             samples = samples.reshape(args.repeats, size, args.N)  # (R, S, N)
@@ -109,17 +108,16 @@ def run(args: argparse.Namespace) -> int:
             progress.set_postfix(S=size, rmse_ml=f"{row['maximum_likelihood']['rmse']:.3g}",
                                  rmse_pl=f"{row['pseudo_likelihood']['rmse']:.3g}")
 
-    atomic_save_figure(out / "ring.png", plot(rows, args))
-    atomic_write_json(out / "ring.json", {
-        "command": "elbocheck ring " + " ".join(_argv(args)),
+    written = scaffold.write_results(shared.out, {"ring.png": plot(rows, args), scaffold.RESULT: {
+        "command": scaffold.command_line(args),
         "device": device_name(device),
         "N": args.N, "J": args.J, "h": args.h, "repeats": args.repeats,
         "fisher_information_per_sample": information,
         "problem_values": {str(key): value for key, value in values.items()},
         "fits": rows,
-    })
+    }})
     print(format_report(values, rows, args))
-    print(f"wrote {out / 'ring.png'}, {out / 'ring.json'}")
+    print(scaffold.wrote(written))
     return 0
 
 
@@ -214,7 +212,3 @@ def plot(rows: list[dict], args: argparse.Namespace):
     figure.tight_layout()
     return figure
 
-
-def _argv(args: argparse.Namespace) -> list[str]:
-    return [f"--N {args.N}", f"--J {args.J:g}", f"--h {args.h:g}", f"--samples {args.samples}",
-            f"--repeats {args.repeats}", f"--seed {args.seed}", f"--device {args.device}", f"--out {args.out}"]

@@ -13,6 +13,8 @@ import math
 import time
 from pathlib import Path
 
+from elbocheck.commands import scaffold
+
 NAME = "vae"
 HELP = "train a VAE on digits or MNIST; held-out ELBO and IWAE against the independent-pixel baseline, with figures"
 CHECKPOINT = "checkpoint.pt"
@@ -34,14 +36,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch", type=int, default=128, help="mini-batch size (default 128)")
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (default 1e-3)")
     parser.add_argument("--iwae", type=int, default=100, metavar="K", help="samples of the importance-weighted bound (default 100)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the weights, the shuffling and the noise (default 0)")
-    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto (CUDA when present; default)")
+    scaffold.add_seed(parser, "the weights, the shuffling and the noise")
+    scaffold.add_device(parser)
     parser.add_argument("--threads", type=int, default=0,
                         help=f"CPU threads for PyTorch (default 0: one for images under {SMALL_IMAGE} pixels, else PyTorch's choice)")
     parser.add_argument("--compile", default="none", help="none (default), default or reduce-overhead: torch.compile the loss")
     parser.add_argument("--ae", action="store_true", help="also train a plain autoencoder of the same size (implied by --latent 2)")
     parser.add_argument("--resume", action="store_true", help=f"continue from DIR/{CHECKPOINT} up to --epochs")
-    parser.add_argument("--out", default="out/vae", metavar="DIR", help="where the results go (default out/vae)")
+    scaffold.add_out(parser, "out/vae")
 
 
 # ---------------------------------------------------------------- options and data
@@ -63,8 +65,7 @@ def check_options(args: argparse.Namespace):
     from elbocheck.fast.vae import DECODERS, TrainConfig
 
     for name, value, least in (("--latent", args.latent, 1), ("--samples", args.samples, 1), ("--epochs", args.epochs, 1),
-                               ("--batch", args.batch, 1), ("--iwae", args.iwae, 1), ("--seed", args.seed, 0),
-                               ("--threads", args.threads, 0)):
+                               ("--batch", args.batch, 1), ("--iwae", args.iwae, 1), ("--threads", args.threads, 0)):
         if value < least:
             raise ValueError(f"{name}: expected an integer >= {least}, got {value}")
     if not (math.isfinite(args.lr) and args.lr > 0):
@@ -73,9 +74,6 @@ def check_options(args: argparse.Namespace):
         raise ValueError(f"--decoder: expected one of {list(DECODERS)}, got {args.decoder!r}")
     if args.compile not in ("none", "default", "reduce-overhead"):
         raise ValueError(f"--compile: expected 'none', 'default' or 'reduce-overhead', got {args.compile!r}")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out: '{out}' exists and is not a folder")
     return TrainConfig(latent=args.latent, hidden=parse_hidden(args.hidden), decoder=args.decoder, samples=args.samples,
                        batch=args.batch, lr=args.lr, seed=args.seed, compile=args.compile).validate()
 
@@ -174,13 +172,12 @@ def train(trainers: dict, history: dict, tensors: dict, epochs: int, prior_z, de
     """Run every trainer from its current epoch to `epochs`, recording the curves and prior snapshots in
     `history` and calling `checkpoint()` after each epoch."""
     import torch
-    from tqdm import tqdm
 
     from elbocheck.fast.vae import elbo, prior_means
 
     vae = trainers["vae"]
-    bar = tqdm(range(vae.epochs_done, epochs), desc="vae", unit="epoch", disable=not progress,
-               initial=vae.epochs_done, total=epochs)
+    bar = scaffold.progress(range(vae.epochs_done, epochs), desc="vae", unit="epoch", disable=not progress,
+                            initial=vae.epochs_done, total=epochs)
     for _ in bar:
         train_loss = vae.epoch(tensors["train"])
         with torch.no_grad():
@@ -300,17 +297,6 @@ def plot_latent(vae_codes, ae_codes, labels, title: str):
 # ---------------------------------------------------------------- the command
 
 
-def settings_line(args: argparse.Namespace) -> str:
-    """The command with every option spelled out."""
-    flags = "".join(flag for flag, on in ((" --ae", args.ae), (" --resume", args.resume)) if on)
-    threads = f" --threads {args.threads}" if args.threads else ""
-    return (
-        f"elbocheck vae --data {args.data} --latent {args.latent} --hidden {args.hidden} --decoder {args.decoder} "
-        f"--samples {args.samples} --epochs {args.epochs} --batch {args.batch} --lr {args.lr:g} --iwae {args.iwae} "
-        f"--seed {args.seed} --device {args.device}{threads} --compile {args.compile}{flags} --out {args.out}"
-    )
-
-
 def prepare_tensors(data, config, device) -> tuple[dict, float, "torch.Tensor"]:
     """The decoder's inputs on the device, the fixed held-out noise, the baseline, and 64 fixed prior draws."""
     import torch
@@ -359,23 +345,20 @@ def evaluate(trainers: dict, tensors: dict, samples: int, config) -> dict:
     return final
 
 
-def draw_figures(out: Path, trainers: dict, history: dict, tensors: dict, final: dict, baseline: float, data,
-                 config) -> list[str]:
-    """curves.png, samples.png and, when an autoencoder was trained, latent.png; the names written."""
-    from elbocheck._io import atomic_save_figure
+def draw_figures(trainers: dict, history: dict, tensors: dict, final: dict, baseline: float, data, config) -> dict:
+    """{file name: figure}: curves.png, samples.png and, when an autoencoder was trained, latent.png."""
     from elbocheck.fast.vae import codes
 
     title = f"VAE on {data.name}, k = {config.latent}, {config.decoder} decoder"
-    atomic_save_figure(out / "curves.png", plot_curves(history, baseline, final, title))
-    atomic_save_figure(out / "samples.png", plot_samples(history["snapshots"], data.image_shape, config.decoder, title))
+    figures = {"curves.png": plot_curves(history, baseline, final, title),
+               "samples.png": plot_samples(history["snapshots"], data.image_shape, config.decoder, title)}
     if "autoencoder" not in trainers:
-        return ["curves.png", "samples.png"]
+        return figures
     vae_codes = codes(trainers["vae"].detached(), tensors["heldout"], autoencoder=False).cpu().numpy()
     ae_codes = codes(trainers["autoencoder"].detached(), tensors["heldout"], autoencoder=True).cpu().numpy()
-    figure = plot_latent(vae_codes, ae_codes, data.labels("heldout"),
-                         f"held-out {data.name} in latent space (k = {config.latent})")
-    atomic_save_figure(out / "latent.png", figure)
-    return ["curves.png", "samples.png", "latent.png"]
+    figures["latent.png"] = plot_latent(vae_codes, ae_codes, data.labels("heldout"),
+                                        f"held-out {data.name} in latent space (k = {config.latent})")
+    return figures
 
 
 def result_document(args, config, data, tensors, trainers, history, final, baseline, device) -> dict:
@@ -386,7 +369,7 @@ def result_document(args, config, data, tensors, trainers, history, final, basel
 
     bernoulli = config.decoder == "bernoulli"
     result = {
-        "command": settings_line(args),
+        "command": scaffold.command_line(args),
         "data": {"name": data.name, "train_images": int(tensors["train"].shape[0]),
                  "heldout_images": int(tensors["heldout"].shape[0]), "pixels": data.dim,
                  "decoder_sees": "binarised pixels" if bernoulli else "dequantised grey levels in (0, 1)"},
@@ -425,15 +408,14 @@ def summary_lines(result: dict) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from elbocheck._io import atomic_write_json
-    from elbocheck.fast._device import resolve_device, synchronize
+    from elbocheck.fast._device import synchronize
     from elbocheck.fast.vae import prior_means
 
     started = time.perf_counter()
     config = check_options(args)
-    device = resolve_device(args.device)
+    shared = scaffold.resolve(args)
+    device, out = shared.device, shared.out
     data = load_data(args.data)
-    out = Path(args.out)
     state = None
     if args.resume:
         state = read_checkpoint(out / CHECKPOINT)
@@ -442,7 +424,7 @@ def run(args: argparse.Namespace) -> int:
     tensors, baseline, prior_z = prepare_tensors(data, config, device)
     trainers, history = make_trainers(config, data.dim, device, args.ae or config.latent == 2, state)
 
-    out.mkdir(parents=True, exist_ok=True)
+    scaffold.make_out(out)
     train_started = time.perf_counter()
     train(trainers, history, tensors, args.epochs, prior_z, config.decoder,
           lambda: write_checkpoint(out / CHECKPOINT, trainers, history, data), progress=True)
@@ -452,12 +434,12 @@ def run(args: argparse.Namespace) -> int:
     final = evaluate(trainers, tensors, args.iwae, config)
     history["snapshots"][trainers["vae"].epochs_done] = prior_means(trainers["vae"].detached(), prior_z,
                                                                     config.decoder).cpu()
-    files = ["result.json", *draw_figures(out, trainers, history, tensors, final, baseline, data, config), CHECKPOINT]
+    figures = draw_figures(trainers, history, tensors, final, baseline, data, config)
     result = result_document(args, config, data, tensors, trainers, history, final, baseline, device)
     result["seconds"] = {"train": train_seconds, "total": time.perf_counter() - started}
-    result["files"] = files
-    atomic_write_json(out / "result.json", result)
+    result["files"] = [scaffold.RESULT, *figures, CHECKPOINT]
+    written = scaffold.write_results(out, {**figures, scaffold.RESULT: result})
     for line in summary_lines(result):
         print(line)
-    print(f"wrote {', '.join(str(out / name) for name in files)} in {result['seconds']['total']:.1f} s")
+    print(f"{scaffold.wrote([*written, out / CHECKPOINT])} in {result['seconds']['total']:.1f} s")
     return 0

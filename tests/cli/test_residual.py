@@ -29,7 +29,7 @@ def test_writes_gradnorm_jacobian_and_json(tmp_path, capsys):
     assert code == 0
     for name in ("gradnorm.png", "jacobian.png"):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    result = json.loads((out / "residual.json").read_text())
+    result = json.loads((out / "result.json").read_text())
     assert [(run_["placement"], run_["depth"]) for run_ in result["runs"]] == [
         (placement, depth) for depth in (1, 2) for placement in ("post", "pre", "prenorm")
     ]
@@ -45,7 +45,7 @@ def test_writes_gradnorm_jacobian_and_json(tmp_path, capsys):
 def test_the_same_seed_gives_the_same_curves_on_the_default_corpus(tmp_path, capsys):
     for name in ("a", "b"):
         assert run(capsys, *TINY, "--depths", "1", "--draws", "1", "--out", str(tmp_path / name))[0] == 0
-    first, second = (json.loads((tmp_path / name / "residual.json").read_text()) for name in ("a", "b"))
+    first, second = (json.loads((tmp_path / name / "result.json").read_text()) for name in ("a", "b"))
     assert first["runs"] == second["runs"] and first["jacobian_norms"] == second["jacobian_norms"]
 
 

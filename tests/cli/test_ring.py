@@ -22,7 +22,7 @@ def test_writes_ring_png_and_json_with_both_estimators(tmp_path, capsys):
                           "--device", "cpu", "--out", str(out))
     assert code == 0
     assert (out / "ring.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    result = json.loads((out / "ring.json").read_text())
+    result = json.loads((out / "result.json").read_text())
     assert [row["samples"] for row in result["fits"]] == [20, 200]
     for row in result["fits"]:
         for name in ("maximum_likelihood", "pseudo_likelihood"):
@@ -45,7 +45,7 @@ def test_the_same_seed_gives_the_same_estimates(tmp_path, capsys):
     for name in ("a", "b"):
         assert run(capsys, "--N", "4", "--samples", "15", "--repeats", "3", "--device", "cpu",
                    "--out", str(tmp_path / name))[0] == 0
-    first, second = (json.loads((tmp_path / name / "ring.json").read_text())["fits"] for name in ("a", "b"))
+    first, second = (json.loads((tmp_path / name / "result.json").read_text())["fits"] for name in ("a", "b"))
     assert first == second
 
 
