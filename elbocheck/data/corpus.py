@@ -1,25 +1,24 @@
-"""Text corpora for the latent bigram model: words, sentences, a vocabulary with ids 1..V, a held-out split.
+"""Text corpora for the latent bigram model: sentences of token ids 1..V, a vocabulary, a held-out split.
 
 The default corpus is the English text of Python's own documentation topics (`pydoc_data.topics`), which ships
-with CPython. Sentences are split on . ! ? ; : and blank lines; words are lower-cased runs of letters (with an
-inner apostrophe). Id 0 is the start symbol * and never a token (DESIGN.md).
+with CPython. Sentences and tokens are those of elbocheck/data/tokens.py (Unicode words, or whitespace-separated
+tokens one sequence per line); the held-out split and the vocabulary are those of elbocheck/data/streaming.py, so
+a text gives the same corpus here, in memory, as streamed from a file. Id 0 is the start symbol * and never a
+token (DESIGN.md).
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from elbocheck.data.files import read_bytes
+from elbocheck.data.streaming import UNKNOWN, Counter, Vocabulary, agree_vocabulary, held_out
+from elbocheck.data.tokens import BREAK, TokenSpec, tokenize
 
-UNKNOWN = "<unk>"
 DEFAULT_NAME = "pydoc_data.topics"
-_SENTENCE_BREAK = re.compile(r"[.!?;:]+|\n\s*\n")
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
 @dataclass(frozen=True)
@@ -30,6 +29,7 @@ class Corpus:
     vocab: list[str]
     train: list[np.ndarray]
     heldout: list[np.ndarray]
+    vocabulary: Vocabulary | None = None
 
     @property
     def V(self) -> int:
@@ -58,57 +58,56 @@ def read_text(path: str | Path) -> str:
         ) from None
 
 
-def split_sentences(text: str) -> list[list[str]]:
-    """Lower-cased words of each sentence, sentences split on punctuation; empty sentences dropped."""
-    sentences = []
-    for chunk in _SENTENCE_BREAK.split(text.lower()):
-        words = _WORD.findall(chunk)
-        if words:
-            sentences.append(words)
-    return sentences
+def split_sentences(text: str, spec: TokenSpec = TokenSpec()) -> list[list[str]]:
+    """The tokens of each sentence of `text` (elbocheck/data/tokens.py); empty sentences dropped."""
+    return [tokens for tokens, _ in _sentences(text.encode("utf-8"), spec)]
+
+
+def _sentences(data: bytes, spec: TokenSpec, name: str = "corpus") -> list[tuple[list[str], int]]:
+    """(tokens, the byte offset naming the sentence) of each non-empty sentence."""
+    tokens, ends = tokenize(data, spec, name)
+    result, current, index = [], [], 0
+    for token in tokens:
+        if token == BREAK:
+            if current:
+                result.append((current, int(ends[index])))
+            current, index = [], index + 1
+        else:
+            current.append(token)
+    if current:
+        result.append((current, int(ends[index])))
+    return result
 
 
 def build_corpus(
-    text: str,
+    text: str | bytes,
     name: str = DEFAULT_NAME,
     heldout_fraction: float = 0.1,
     min_count: int = 2,
     seed: int = 0,
+    spec: TokenSpec = TokenSpec(),
 ) -> Corpus:
-    """Split sentences into train and held-out at random (fixed `seed`) and map words to ids 1..V.
-
-    The vocabulary is the training words seen at least `min_count` times, most frequent first; every other
-    word, in training or held out, becomes <unk>.
-    """
-    if not 0.0 <= heldout_fraction < 1.0:
-        raise ValueError(f"heldout_fraction: expected a number in [0, 1), got {heldout_fraction!r}")
-    if min_count < 1:
-        raise ValueError(f"min_count: expected an integer >= 1, got {min_count!r}")
-    sentences = split_sentences(text)
-    if sum(len(sentence) for sentence in sentences) < 2:
-        raise ValueError(f"corpus: '{name}' has fewer than two words; expected English text")
-    order = np.random.default_rng(seed).permutation(len(sentences))
-    n_heldout = int(round(heldout_fraction * len(sentences)))
-    if len(sentences) - n_heldout < 1:
-        n_heldout = 0
-    heldout_words = [sentences[i] for i in order[:n_heldout]]
-    train_words = [sentences[i] for i in order[n_heldout:]]
-
-    counts = Counter(word for sentence in train_words for word in sentence)
-    kept = sorted((word for word, count in counts.items() if count >= min_count), key=lambda w: (-counts[w], w))
-    needs_unknown = len(kept) < len(counts) or any(w not in counts for s in heldout_words for w in s)
-    vocab = kept + ([UNKNOWN] if needs_unknown or not kept else [])
-    ids = {word: index + 1 for index, word in enumerate(vocab)}
-    unknown_id = ids.get(UNKNOWN)
-
-    def encode(sentence: list[str]) -> np.ndarray:
-        return np.array([ids.get(word, unknown_id) for word in sentence], dtype=np.int64)
-
-    return Corpus(name, vocab, [encode(s) for s in train_words], [encode(s) for s in heldout_words])
+    """Sentences split into train and held-out by the hash of streaming.held_out (fixed `seed`) and mapped to ids
+    1..V of the vocabulary of streaming.agree_vocabulary (training tokens seen at least `min_count` times, most
+    frequent first; every other token, in training or held out, becomes <unk>)."""
+    data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    counter = Counter(spec, seed, heldout_fraction, name)
+    counter.add(data)
+    vocabulary = agree_vocabulary([counter.counts.summary()], spec, min_count, heldout_fraction, seed, name)
+    sentences = _sentences(data, spec, name)
+    offsets = np.array([offset for _, offset in sentences], dtype=np.int64)
+    if vocabulary.holds_out:
+        heldout_flags = held_out(offsets, seed, heldout_fraction).tolist()
+    else:
+        heldout_flags = [False] * len(sentences)
+    train = [vocabulary.ids(tokens) for (tokens, _), out in zip(sentences, heldout_flags) if not out]
+    heldout = [vocabulary.ids(tokens) for (tokens, _), out in zip(sentences, heldout_flags) if out]
+    return Corpus(name, vocabulary.words, train, heldout, vocabulary)
 
 
 def load_corpus(path: str | Path | None = None, **options) -> Corpus:
     """The corpus of a UTF-8 text file, or the default `pydoc_data.topics` text when `path` is None."""
     if path is None:
         return build_corpus(default_text(), name=DEFAULT_NAME, **options)
-    return build_corpus(read_text(path), name=str(path), **options)
+    path = Path(path)
+    return build_corpus(read_bytes(path, "corpus", "a UTF-8 text file"), name=str(path), **options)
