@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from elbocheck.cli import main
-from elbocheck.commands import em as command
+from elbocheck.models import bigram_run as command
 from elbocheck.fast import bigram_em as fast
 from elbocheck.reference import bigram_em as reference
 
