@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from elbocheck.fast import vae as fast
+from elbocheck.models import vae as models
 from elbocheck.reference import vae as reference
 
 ALGORITHM = "vae"
@@ -89,8 +90,8 @@ def heldout_elbo(params: dict, heldout: torch.Tensor) -> float:
         return float(fast.elbo(params, heldout, eps).mean())
 
 
-def config() -> fast.TrainConfig:
-    return fast.TrainConfig(latent=LATENT, hidden=(HIDDEN,), batch=BATCH, lr=LR, seed=SEED)
+def config() -> models.TrainConfig:
+    return models.TrainConfig(latent=LATENT, hidden=(HIDDEN,), batch=BATCH, lr=LR, seed=SEED)
 
 
 class ExamplesVAE(torch.nn.Module):
@@ -165,7 +166,7 @@ def test_vae_epoch(benchmark, device, device_label, sync, impl, name, dataset, r
     if impl == "reference" and not with_reference:
         pytest.skip("the literal reference loops over every image and sample in Python: digits only")
     train, heldout = dataset()
-    trainer = fast.Trainer(config(), train.shape[1], device)
+    trainer = models.Trainer(config(), train.shape[1], device)
     info = {"algorithm": ALGORITHM, "case": case_label(name, train), "size": float(train.numel()), "impl": impl,
             "quality_name": QUALITY}
     if impl == "reference":
@@ -224,7 +225,7 @@ def test_vae_epoch_fast_variant(benchmark, device, device_label, sync, variant, 
         pytest.skip("the variants are CPU measurements")
     train, heldout = dataset()
     compile_mode = "default" if variant == "torch.compile" else "none"
-    trainer = fast.Trainer(fast.TrainConfig(**{**config().as_dict(), "hidden": (HIDDEN,), "compile": compile_mode}),
+    trainer = models.Trainer(models.TrainConfig(**{**config().as_dict(), "hidden": (HIDDEN,), "compile": compile_mode}),
                            train.shape[1], device)
     if variant == "unfused loss":
         trainer.loss = lambda params, x, eps: unfused_negative_elbo(params, x, eps)

@@ -1,6 +1,6 @@
 """The variational autoencoder in PyTorch, vectorised over data and samples, on any device; the mirror of
 `reference.vae` (same names, same parameter container {"encoder": [(W, b), ...], "decoder": [(W, b), ...]}),
-plus a training loop whose data stay on the device and whose state can be saved and resumed exactly.
+plus the epoch of the training loop with the data on the device (`elbocheck.models.vae` holds the trainer).
 
 Gradients here come from autograd; `reference.vae` writes them by hand, and the pair table checks one against the
 other. Sources as in `reference.vae`: seed 001 section 4, seed 002 Problems 1-2, seed 003 Problem 1, seed 000
@@ -10,8 +10,6 @@ Problem 2.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-
 import torch
 import torch.nn.functional as F
 
@@ -251,48 +249,6 @@ def adam_step(params: dict, grads: dict, state: dict, lr: float, beta1=0.9, beta
 # ---------------------------------------------------------------- training on the device
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    """What a training run is: the model's sizes, the decoder, r, the batch, Adam's rate, the seed.
-
-    `autoencoder` trains the plain autoencoder of the same widths instead of the VAE. `compile` is "none",
-    "default" or "reduce-overhead" (torch.compile's mode for the loss; CUDA graphs with the last).
-    """
-
-    latent: int = 2
-    hidden: tuple = (512,)
-    decoder: str = "bernoulli"
-    samples: int = 1
-    batch: int = 128
-    lr: float = 1e-3
-    seed: int = 0
-    activation: str = "relu"
-    autoencoder: bool = False
-    compile: str = "none"
-
-    def validate(self) -> "TrainConfig":
-        """ValueError naming the first setting out of range."""
-        if self.latent < 1:
-            raise ValueError(f"latent: expected a positive integer, got {self.latent}")
-        if not self.hidden or any(int(width) < 1 for width in self.hidden):
-            raise ValueError(f"hidden: expected positive layer widths, got {list(self.hidden)}")
-        check_decoder(self.decoder)
-        if self.samples < 1:
-            raise ValueError(f"samples: expected a positive integer, got {self.samples}")
-        if self.batch < 1:
-            raise ValueError(f"batch: expected a positive integer, got {self.batch}")
-        if not (math.isfinite(self.lr) and self.lr > 0):
-            raise ValueError(f"lr: expected a positive learning rate, got {self.lr}")
-        if self.compile not in ("none", "default", "reduce-overhead"):
-            raise ValueError(f"compile: expected 'none', 'default' or 'reduce-overhead', got {self.compile!r}")
-        return self
-
-    def as_dict(self) -> dict:
-        values = asdict(self)
-        values["hidden"] = list(self.hidden)
-        return values
-
-
 def train_epoch(params: dict, optimizer: torch.optim.Optimizer, data: torch.Tensor, generator: torch.Generator,
                 batch: int, samples: int, loss, latent: int) -> torch.Tensor:
     """One epoch of seed 001 4.c with the data on the device: a device permutation, then per batch eps ~ N(0, I)
@@ -313,119 +269,3 @@ def train_epoch(params: dict, optimizer: torch.optim.Optimizer, data: torch.Tens
         optimizer.step()
         total += value.detach() * x.shape[0]
     return total / count
-
-
-class Trainer:
-    """A VAE (or the plain autoencoder) with its Adam optimiser and random stream on `device`.
-
-    The parameters start from `config.seed` (drawn on the CPU, then moved); shuffling and noise come from a
-    generator on the device seeded with it too. `state_dict()` holds everything `epoch()` depends on, so a
-    trainer restored with `load_state_dict` continues bit for bit as the uninterrupted one would.
-    """
-
-    def __init__(self, config: TrainConfig, input_dim: int, device: torch.device, dtype=torch.float32):
-        self.config = config.validate()
-        self.device, self.dtype = device, dtype
-        init_generator = torch.Generator().manual_seed(config.seed)
-        init = init_autoencoder if config.autoencoder else init_params
-        raw = init(input_dim, config.latent, config.hidden, config.decoder, init_generator, dtype, device)
-        self.params = tree_map(lambda tensor: tensor.requires_grad_(True), raw)
-        self.optimizer = torch.optim.Adam(tree_leaves(self.params), lr=config.lr)
-        self.generator = torch.Generator(device=device).manual_seed(config.seed)
-        self.loss = self._loss_function()
-        self.epochs_done = 0
-
-    def _loss_function(self):
-        decoder, activation = self.config.decoder, self.config.activation
-        if self.config.autoencoder:
-
-            def loss(params, x, eps):
-                return autoencoder_loss(params, x, decoder, activation)
-
-        else:
-
-            def loss(params, x, eps):
-                return negative_elbo(params, x, eps, decoder, activation)
-
-        if self.config.compile != "none":
-            return torch.compile(loss, mode=self.config.compile, dynamic=False)
-        return loss
-
-    def epoch(self, data: torch.Tensor) -> torch.Tensor:
-        """Train one epoch on `data` (N, D) on the device; the mean loss as a device tensor."""
-        mean = train_epoch(
-            self.params, self.optimizer, data, self.generator, self.config.batch, self.config.samples,
-            self.loss, self.config.latent,
-        )
-        self.epochs_done += 1
-        return mean
-
-    def detached(self) -> dict:
-        """The parameters without their autograd history."""
-        return tree_map(lambda tensor: tensor.detach(), self.params)
-
-    def state_dict(self) -> dict:
-        """Parameters, Adam's state, the generator's state and the epoch count, on the CPU."""
-        return {
-            "config": self.config.as_dict(),
-            "epochs_done": self.epochs_done,
-            "params": [leaf.detach().cpu().clone() for leaf in tree_leaves(self.params)],
-            "optimizer": self.optimizer.state_dict(),
-            "generator": self.generator.get_state(),
-        }
-
-    def load_state_dict(self, state: dict) -> None:
-        """Restore a `state_dict()`; ValueError if it was written for another configuration."""
-        if state.get("config") != self.config.as_dict():
-            raise ValueError(f"checkpoint: written for {state.get('config')}, expected {self.config.as_dict()}")
-        with torch.no_grad():
-            for leaf, saved in zip(tree_leaves(self.params), state["params"]):
-                if leaf.shape != saved.shape:
-                    raise ValueError(f"checkpoint: a parameter has shape {tuple(saved.shape)}, expected {tuple(leaf.shape)}")
-                leaf.copy_(saved.to(leaf.device))
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.generator.set_state(state["generator"])
-        self.epochs_done = int(state["epochs_done"])
-
-
-# ---------------------------------------------------------------- evaluation in chunks
-
-
-def heldout_estimates(params: dict, x: torch.Tensor, samples: int, generator: torch.Generator, decoder: str = "bernoulli",
-                      activation: str = "relu", chunk: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
-    """(ELBO, IWAE_K) per datum from the same K = `samples` draws of eps, chunked over the data so that the
-    decoder's (chunk, K, D) output fits in memory; each (N,)."""
-    latent = params["encoder"][-1][0].shape[0] // 2
-    elbos, iwaes = [], []
-    with torch.no_grad():
-        for start in range(0, x.shape[0], chunk):
-            part = x[start : start + chunk]
-            eps = torch.randn((part.shape[0], samples, latent), generator=generator, dtype=x.dtype, device=x.device)
-            weights = log_importance_weights(params, part, eps, decoder, activation)  # (chunk, K)
-            elbos.append(weights.mean(dim=1))
-            iwaes.append(torch.logsumexp(weights, dim=1) - math.log(samples))
-    return torch.cat(elbos), torch.cat(iwaes)
-
-
-def reconstruction_loss(params: dict, x: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu", chunk: int = 1024):
-    """The plain autoencoder's mean -log p(x | z(x)) over `x`, chunked; a 0-d tensor."""
-    total = torch.zeros((), dtype=x.dtype, device=x.device)
-    with torch.no_grad():
-        for start in range(0, x.shape[0], chunk):
-            part = x[start : start + chunk]
-            total += autoencoder_loss(params, part, decoder, activation) * part.shape[0]
-    return total / x.shape[0]
-
-
-def codes(params: dict, x: torch.Tensor, autoencoder: bool, activation: str = "relu") -> torch.Tensor:
-    """Where `x` lands in latent space: the VAE's posterior means mu(x), or the autoencoder's codes; (N, k)."""
-    with torch.no_grad():
-        out = mlp_forward(params["encoder"], x, activation)
-    return out if autoencoder else split_halves(out)[0]
-
-
-def prior_means(params: dict, z: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu") -> torch.Tensor:
-    """The decoder's mean image for each prior draw z (n, k): sigmoid(logits), or the Gaussian mean; (n, D)."""
-    with torch.no_grad():
-        out = decode(params, z, decoder, activation)
-    return torch.sigmoid(out) if decoder == "bernoulli" else out[0]

@@ -13,6 +13,7 @@ from hypothesis import given, strategies as st
 from scipy import special
 
 import elbocheck.fast.vae as fv
+import elbocheck.models.vae as mv
 from elbocheck.reference import vae as rv
 from tests.reference.test_vae import exact_elbo, latent_grid, log_joint_on, quadrature_model
 from tests.strategies import seeds, vae_problems
@@ -87,13 +88,13 @@ def saved_and_loaded(state: dict) -> dict:
 @pytest.mark.parametrize("autoencoder", [False, True])
 @pytest.mark.parametrize("samples", [1, 3])
 def test_training_resumed_from_a_saved_state_equals_the_uninterrupted_run_bit_for_bit(autoencoder, samples):
-    config = fv.TrainConfig(latent=2, hidden=(16,), samples=samples, batch=32, seed=4, autoencoder=autoencoder)
+    config = mv.TrainConfig(latent=2, hidden=(16,), samples=samples, batch=32, seed=4, autoencoder=autoencoder)
     data = two_prototype_data(100, 0)
-    straight = fv.Trainer(config, 12, torch.device("cpu"))
+    straight = mv.Trainer(config, 12, torch.device("cpu"))
     straight_losses = [straight.epoch(data) for _ in range(4)]
-    first = fv.Trainer(config, 12, torch.device("cpu"))
+    first = mv.Trainer(config, 12, torch.device("cpu"))
     losses = [first.epoch(data) for _ in range(2)]
-    resumed = fv.Trainer(config, 12, torch.device("cpu"))
+    resumed = mv.Trainer(config, 12, torch.device("cpu"))
     resumed.load_state_dict(saved_and_loaded(first.state_dict()))
     losses += [resumed.epoch(data) for _ in range(2)]
     assert resumed.epochs_done == 4
@@ -104,8 +105,8 @@ def test_training_resumed_from_a_saved_state_equals_the_uninterrupted_run_bit_fo
 
 
 def test_a_state_of_another_configuration_is_refused():
-    trainer = fv.Trainer(fv.TrainConfig(latent=2, hidden=(8,)), 12, torch.device("cpu"))
-    other = fv.Trainer(fv.TrainConfig(latent=3, hidden=(8,)), 12, torch.device("cpu"))
+    trainer = mv.Trainer(mv.TrainConfig(latent=2, hidden=(8,)), 12, torch.device("cpu"))
+    other = mv.Trainer(mv.TrainConfig(latent=3, hidden=(8,)), 12, torch.device("cpu"))
     with pytest.raises(ValueError, match="checkpoint"):
         other.load_state_dict(trainer.state_dict())
 
@@ -114,8 +115,8 @@ def test_a_state_of_another_configuration_is_refused():
 def test_training_fits_two_prototypes(autoencoder):
     """Twelve pixels from two prototypes with 5% noise: in 20 epochs the loss falls from ~8 nats (random logits)
     to below 4 (the VAE's ideal is 12 H(0.05) + log 2 = 3.1 nats; the autoencoder's code can do better)."""
-    config = fv.TrainConfig(latent=1, hidden=(16,), batch=32, lr=1e-2, seed=1, autoencoder=autoencoder)
-    trainer = fv.Trainer(config, 12, torch.device("cpu"))
+    config = mv.TrainConfig(latent=1, hidden=(16,), batch=32, lr=1e-2, seed=1, autoencoder=autoencoder)
+    trainer = mv.Trainer(config, 12, torch.device("cpu"))
     data = two_prototype_data(256, 2)
     losses = [float(trainer.epoch(data)) for _ in range(20)]
     assert losses[0] > 6.0
@@ -128,7 +129,7 @@ def test_heldout_estimates_are_the_reference_bounds_on_the_same_draws():
     x = (rng.random((7, 5)) < 0.5).astype(np.float64)
     generator = torch.Generator().manual_seed(3)
     replay = torch.Generator().manual_seed(3)
-    elbos, iwaes = fv.heldout_estimates(as_torch(params), torch.as_tensor(x), 6, generator, chunk=3)
+    elbos, iwaes = mv.heldout_estimates(as_torch(params), torch.as_tensor(x), 6, generator, chunk=3)
     eps = np.concatenate([torch.randn((len(part), 6, 2), generator=replay, dtype=torch.float64).numpy()
                           for part in (x[0:3], x[3:6], x[6:7])])
     np.testing.assert_allclose(elbos.numpy(), rv.elbo_monte_carlo(params, x, eps), rtol=1e-12)
@@ -168,9 +169,9 @@ def test_prior_means_and_codes_are_the_decoder_and_encoder_outputs():
     rng = np.random.default_rng(2)
     params = rv.init_params(6, 3, [5], "bernoulli", rng)
     z, x = rng.standard_normal((4, 3)), rng.random((4, 6))
-    means = fv.prior_means(as_torch(params), torch.as_tensor(z))
+    means = mv.prior_means(as_torch(params), torch.as_tensor(z))
     np.testing.assert_allclose(means.numpy(), 1 / (1 + np.exp(-rv.decode(params, z))), rtol=1e-12)
-    np.testing.assert_allclose(fv.codes(as_torch(params), torch.as_tensor(x), autoencoder=False).numpy(),
+    np.testing.assert_allclose(mv.codes(as_torch(params), torch.as_tensor(x), autoencoder=False).numpy(),
                                rv.encode(params, x)[0], rtol=1e-12)
 
 
@@ -178,7 +179,7 @@ def test_prior_means_and_codes_are_the_decoder_and_encoder_outputs():
                                           ("batch", 0), ("lr", float("nan")), ("compile", "max")])
 def test_a_bad_setting_is_a_value_error_naming_it(field, value):
     with pytest.raises(ValueError, match=field):
-        fv.TrainConfig(**{field: value}).validate()
+        mv.TrainConfig(**{field: value}).validate()
 
 
 @pytest.mark.gpu
@@ -193,14 +194,14 @@ def test_cuda_matches_the_cpu_in_float64_and_resumes_exactly():
     assert float(fast_loss) == pytest.approx(loss, rel=1e-10)
     for ours, reference in zip(fv.tree_leaves(fast_grads), rv.tree_leaves(grads)):
         assert np.max(np.abs(ours.cpu().numpy() - reference)) <= 1e-10 * np.max(np.abs(reference))
-    config = fv.TrainConfig(latent=2, hidden=(16,), batch=32, seed=4)
+    config = mv.TrainConfig(latent=2, hidden=(16,), batch=32, seed=4)
     data = two_prototype_data(100, 0).to(cuda)
-    straight = fv.Trainer(config, 12, cuda)
+    straight = mv.Trainer(config, 12, cuda)
     for _ in range(3):
         straight.epoch(data)
-    first = fv.Trainer(config, 12, cuda)
+    first = mv.Trainer(config, 12, cuda)
     first.epoch(data)
-    resumed = fv.Trainer(config, 12, cuda)
+    resumed = mv.Trainer(config, 12, cuda)
     resumed.load_state_dict(saved_and_loaded(first.state_dict()))
     resumed.epoch(data)
     resumed.epoch(data)
@@ -212,7 +213,7 @@ def test_cuda_matches_the_cpu_in_float64_and_resumes_exactly():
 def test_a_cuda_epoch_never_waits_on_the_host():
     """torch's sync debug mode turns every device-to-host synchronisation inside the epoch into an error."""
     cuda = torch.device("cuda")
-    trainer = fv.Trainer(fv.TrainConfig(latent=2, hidden=(16,), batch=32), 12, cuda)
+    trainer = mv.Trainer(mv.TrainConfig(latent=2, hidden=(16,), batch=32), 12, cuda)
     data = two_prototype_data(100, 0).to(cuda)
     trainer.epoch(data)
     torch.cuda.set_sync_debug_mode("error")
