@@ -79,8 +79,9 @@ def print_table(reports, device: str, args: argparse.Namespace) -> None:
             print(f"\n{report.pair}: raised {report.error}")
         failure = report.smallest_failure
         if failure is not None:
-            print(f"\n{report.pair}: smallest failing input: size {failure.size} ({failure.label}), relative error "
+            where = f"edge input {failure.edge}" if failure.edge is not None else f"size {failure.size}"
+            print(f"\n{report.pair}: smallest failing input: {where} ({failure.label}), relative error "
                   f"{failure.error:.3e} > {failure.rtol:g}\n  reproduce: elbocheck crosscheck --pair {report.pair} "
-                  f"--dtype {args.dtype} --seed {args.seed} (input drawn by numpy.random.default_rng({failure.seed}))")
+                  f"--dtype {args.dtype} --seed {args.seed} (input: {failure.origin})")
     passed = sum(report.passed for report in reports)
     print(f"\n{passed} of {len(reports)} pairs pass")

@@ -82,6 +82,11 @@ def _m_step_sample(rng: np.random.Generator, size: int) -> Sample:
     return Sample((context, emission), label=f"V={V} m={m} with empty rows")
 
 
+def _counts_matrix_sample(rng: np.random.Generator, size: int) -> Sample:
+    sample = _m_step_sample(rng, size)
+    return Sample(sample.args[:1], label=sample.label)
+
+
 def _fit_sample(rng: np.random.Generator, size: int) -> Sample:
     V, m, A, B = _model(rng, size)
     sentences = _sentences(rng, size, V)
@@ -143,19 +148,84 @@ def _fast_sample_corpus(A, B, lengths, uniforms):
     return fast.bigram_em.sample_corpus(A.double(), B.double(), lengths, uniforms.double())
 
 
+def _sentences_of(*sentences) -> list[np.ndarray]:
+    return [np.array(sentence, dtype=np.int64) for sentence in sentences]
+
+
+# Edge inputs: empty sentences, a corpus of one token, one latent state, a vocabulary of one word, zeros in A and B
+# (states a context never uses, words a state never emits) that leave every observed bigram possible, rows of
+# zeros in the expected counts (contexts and states without data), and a bigram of probability zero.
+A_ZEROS = np.array([[0.0, 0.5, 0.5], [0.5, 0.0, 0.5], [0.0, 0.0, 1.0], [1 / 3, 1 / 3, 1 / 3]])  # V = 3, m = 3
+B_ZEROS = np.array([[0.0, 0.5, 0.5], [1.0, 0.0, 0.0], [0.25, 0.25, 0.5]])
+A_ONE_STATE, B_ONE_STATE = np.ones((4, 1)), np.array([[0.2, 0.3, 0.5]])
+CORPUS_WITH_EMPTIES = _sentences_of([], [1, 2, 3, 3], [], [2], [3, 1])
+ONE_TOKEN = _sentences_of([2])
+COUNTS_EDGES = (
+    Sample((CORPUS_WITH_EMPTIES, 3), label="empty sentences between others"),
+    Sample((ONE_TOKEN, 3), label="one token"),
+    Sample((_sentences_of([1, 1, 1], []), 1), label="a vocabulary of one word"),
+    Sample((_sentences_of([], []), 2), label="only empty sentences"),
+)
+MLE_EDGES = (
+    Sample((CORPUS_WITH_EMPTIES, _sentences_of([], [0, 0, 0, 0], [], [0], [0, 0]), 3, 2),
+           label="one state never used: a row of zeros"),
+    Sample((ONE_TOKEN, _sentences_of([0]), 3, 1), label="one token, one state"),
+    Sample((_sentences_of([1, 1]), _sentences_of([0, 1]), 1, 2), label="a vocabulary of one word"),
+)
+POSTERIOR_EDGES = (
+    Sample((A_ZEROS, B_ZEROS, 0, 1), label="zeros in A and B: states of probability zero for the bigram"),
+    Sample((A_ZEROS, B_ZEROS, 3, 1), label="zeros in B"),
+    Sample((A_ONE_STATE, B_ONE_STATE, 0, 3), label="one state"),
+)
+CORPUS_EDGES = (
+    Sample((CORPUS_WITH_EMPTIES, A_ZEROS, B_ZEROS), label="zeros in A and B, empty sentences"),
+    Sample((ONE_TOKEN, A_ZEROS, B_ZEROS), label="one token"),
+    Sample((CORPUS_WITH_EMPTIES, A_ONE_STATE, B_ONE_STATE), label="one state"),
+)
+LOG_LIKELIHOOD_EDGES = CORPUS_EDGES + (
+    Sample((_sentences_of([1, 2]), A_ZEROS, np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])),
+           label="a bigram of probability zero: -inf"),
+    Sample((_sentences_of([1], []), np.ones((2, 1)), np.ones((1, 1))), label="V = 1, m = 1: log-likelihood 0"),
+)
+M_STEP_EDGES = (
+    Sample((np.zeros((4, 3)), np.zeros((3, 3))), label="all counts zero"),
+    Sample((np.array([[0.0, 2.0], [0.0, 0.0], [1.0, 1.0]]), np.array([[0.0, 0.0], [3.0, 1e-300]])),
+           label="rows of zeros and a subnormal count"),
+    Sample((np.array([[5.0], [0.0]]), np.array([[7.0]])), label="V = 1, m = 1"),
+)
+FIT_EDGES = (
+    Sample((CORPUS_WITH_EMPTIES, A_ZEROS, B_ZEROS, 3), label="zeros in A and B, empty sentences"),
+    Sample((ONE_TOKEN, A_ONE_STATE, B_ONE_STATE, 2), label="one token, one state"),
+)
+STARTS_EDGES = (
+    Sample((1, 1, 0, 1), label="V = 1, m = 1"),
+    Sample((3, 1, 7, 3), label="one state, three restarts"),
+)
+SAMPLING_EDGES = (
+    Sample((A_ZEROS, B_ZEROS, np.array([0, 3, 0, 1]), np.array([[0.0, 0.0], [0.5, 0.5], [0.25, 0.75], [0.9, 0.1]])),
+           label="zeros in A and B, empty sentences, uniforms on 0 and on boundaries"),
+    Sample((A_ZEROS, B_ZEROS, np.array([0, 0]), np.zeros((0, 2))), label="only empty sentences"),
+)
+
 PAIRS = [
     Pair("bigram_em.bigram_counts", reference.bigram_em.bigram_counts, _fast_counts, _counts_sample,
-         note="fast runs in float64: integer counts"),
+         note="fast runs in float64: integer counts", edges=COUNTS_EDGES),
     Pair("bigram_em.mle_counts", reference.bigram_em.mle_counts, _fast_mle, _mle_sample,
-         note="fast runs in float64: ratios of integer counts"),
-    Pair("bigram_em.posterior", reference.bigram_em.posterior, fast.bigram_em.posterior, _posterior_sample),
-    Pair("bigram_em.expected_counts", reference.bigram_em.expected_counts, _fast_expected_counts, _corpus_sample),
-    Pair("bigram_em.m_step", reference.bigram_em.m_step, fast.bigram_em.m_step, _m_step_sample),
-    Pair("bigram_em.em_step", reference.bigram_em.em_step, _fast_em_step, _corpus_sample),
-    Pair("bigram_em.log_likelihood", reference.bigram_em.log_likelihood, _fast_log_likelihood, _zeros_corpus_sample),
-    Pair("bigram_em.fit", _reference_fit, _fast_fit, _fit_sample),
+         note="fast runs in float64: ratios of integer counts", edges=MLE_EDGES),
+    Pair("bigram_em.posterior", reference.bigram_em.posterior, fast.bigram_em.posterior, _posterior_sample,
+         edges=POSTERIOR_EDGES),
+    Pair("bigram_em.expected_counts", reference.bigram_em.expected_counts, _fast_expected_counts, _corpus_sample,
+         edges=CORPUS_EDGES),
+    Pair("bigram_em.m_step", reference.bigram_em.m_step, fast.bigram_em.m_step, _m_step_sample, edges=M_STEP_EDGES),
+    Pair("bigram_em.normalize_rows", reference.bigram_em.normalize_rows, fast.bigram_em.normalize_rows,
+         _counts_matrix_sample,
+         edges=tuple(Sample(edge.args[:1], label=edge.label) for edge in M_STEP_EDGES)),
+    Pair("bigram_em.em_step", reference.bigram_em.em_step, _fast_em_step, _corpus_sample, edges=CORPUS_EDGES),
+    Pair("bigram_em.log_likelihood", reference.bigram_em.log_likelihood, _fast_log_likelihood, _zeros_corpus_sample,
+         edges=LOG_LIKELIHOOD_EDGES),
+    Pair("bigram_em.fit", _reference_fit, _fast_fit, _fit_sample, edges=FIT_EDGES),
     Pair("bigram_em.initial_params", reference.bigram_em.initial_params, _fast_starts, _starts_sample,
-         note="fast runs in float64: both draw from numpy.random.default_rng([seed, r])"),
+         note="fast runs in float64: both draw from numpy.random.default_rng([seed, r])", edges=STARTS_EDGES),
     Pair("bigram_em.sample_corpus", reference.bigram_em.sample_corpus, _fast_sample_corpus, _sampling_sample,
-         note="fast runs in float64 on the rounded inputs: token ids must match exactly"),
+         note="fast runs in float64 on the rounded inputs: token ids must match exactly", edges=SAMPLING_EDGES),
 ]

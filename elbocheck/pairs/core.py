@@ -34,10 +34,14 @@ class Sample:
 class Pair:
     """A reference function, its fast mirror, and how to draw inputs for them.
 
-    `sample(rng, size)` returns a Sample; `sizes` are tried from the smallest up. `fast` receives the sample's
-    arguments with float arrays as tensors of the dtype under test and integer arrays as int64 tensors, on the
-    device; other values (ints, strings, lists of ints) pass unchanged. `rtol` maps a dtype name to the
-    tolerance on the relative error; `note` says why a pair departs from DEFAULT_RTOL.
+    `sample(rng, size)` returns a Sample; `sizes` are tried from the smallest up. `edges` are fixed inputs where
+    implementations break (zeros in probabilities, rows of zeros, infinite logits, dimensions of size one, empty
+    batches), each labelled with what it tests; every run tries them before the random ones. `fast` receives the
+    sample's arguments with float arrays as tensors of the dtype under test and integer arrays as int64 tensors,
+    on the device; other values (ints, strings, lists of ints) pass unchanged. `rtol` maps a dtype name to the
+    tolerance on the relative error; `note` says why a pair departs from DEFAULT_RTOL. `peer` is what a user
+    would call instead of `fast` (same arguments; `peer_name` says what it is), timed by `bench --candidate`;
+    `bench_sizes` are the sizes it times (the pair's `sizes` when empty).
     """
 
     name: str
@@ -47,6 +51,10 @@ class Pair:
     sizes: tuple[int, ...] = (2, 4, 8)
     rtol: Mapping[str, float] = dataclasses.field(default_factory=lambda: dict(DEFAULT_RTOL))
     note: str = ""
+    edges: tuple[Sample, ...] = ()
+    peer: Callable[..., Any] | None = None
+    peer_name: str = ""
+    bench_sizes: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,16 +69,25 @@ class Trial:
     error: float
     rtol: float
     seconds: float
+    edge: int | None = None
 
     @property
     def passed(self) -> bool:
         return bool(self.error <= self.rtol)
 
+    @property
+    def origin(self) -> str:
+        """Where the input came from: the pair's edge input number, or the seed that draws it."""
+        if self.edge is not None:
+            return f"edge input {self.edge} of {self.pair} ({self.label})"
+        return f"numpy.random.default_rng({self.seed})"
+
     def describe(self) -> str:
         verdict = "within" if self.passed else "outside"
+        where = f"edge input {self.edge}" if self.edge is not None else f"size {self.size}"
         return (
-            f"{self.pair} [{self.dtype}] size {self.size} ({self.label}): relative error {self.error:.3g} "
-            f"{verdict} rtol {self.rtol:g}; reproduce with numpy.random.default_rng({self.seed})"
+            f"{self.pair} [{self.dtype}] {where} ({self.label}): relative error {self.error:.3g} "
+            f"{verdict} rtol {self.rtol:g}; reproduce with {self.origin}"
         )
 
 
@@ -155,11 +172,24 @@ def relative_error(fast_result, reference_result) -> float:
     return worst
 
 
+TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
 def run_trial(pair: Pair, size: int, seed: int, dtype_name: str, device: torch.device | str = "cpu") -> Trial:
     """Draw one input of `size` from `seed`, run both sides, and measure their relative error."""
+    return run_sample(pair, pair.sample(np.random.default_rng(seed), size), dtype_name, device, size=size, seed=seed)
+
+
+def run_edge(pair: Pair, index: int, dtype_name: str, device: torch.device | str = "cpu") -> Trial:
+    """Run both sides on the pair's edge input number `index` and measure their relative error."""
+    return run_sample(pair, pair.edges[index], dtype_name, device, size=0, seed=-1, edge=index)
+
+
+def run_sample(pair: Pair, sample: Sample, dtype_name: str, device: torch.device | str = "cpu", *, size: int,
+               seed: int, edge: int | None = None) -> Trial:
+    """Run both sides on one sample rounded to `dtype_name` and measure their relative error."""
     device = torch.device(device)
-    dtype = {"float32": torch.float32, "float64": torch.float64}[dtype_name]
-    sample = pair.sample(np.random.default_rng(seed), size)
+    dtype = TORCH_DTYPES[dtype_name]
     args = round_to_dtype(sample.args, dtype_name)
     kwargs = round_to_dtype(sample.kwargs, dtype_name)
     start = time.perf_counter()
@@ -169,7 +199,7 @@ def run_trial(pair: Pair, size: int, seed: int, dtype_name: str, device: torch.d
         torch.cuda.synchronize(device)
     seconds = time.perf_counter() - start
     error = relative_error(fast_result, reference_result)
-    return Trial(pair.name, dtype_name, size, seed, sample.label, error, float(pair.rtol[dtype_name]), seconds)
+    return Trial(pair.name, dtype_name, size, seed, sample.label, error, float(pair.rtol[dtype_name]), seconds, edge)
 
 
 @dataclass(frozen=True)
@@ -201,7 +231,7 @@ class PairReport:
     @property
     def smallest_failure(self) -> Trial | None:
         failures = [trial for trial in self.trials if not trial.passed]
-        return min(failures, key=lambda trial: (trial.size, trial.seed)) if failures else None
+        return min(failures, key=lambda trial: (trial.size, trial.edge or 0, trial.seed)) if failures else None
 
     def to_json(self) -> dict:
         failure = self.smallest_failure
@@ -215,14 +245,18 @@ class PairReport:
             "seconds": round(self.seconds, 4),
             "error": self.error,
             "smallest_failure": None if failure is None else {
-                "size": failure.size, "label": failure.label, "seed": failure.seed, "relative_error": failure.error},
+                "size": failure.size, "label": failure.label, "seed": failure.seed, "edge": failure.edge,
+                "relative_error": failure.error},
         }
 
 
 def run_pair(pair: Pair, base_seed: int, trials: int, dtype_name: str, device="cpu") -> PairReport:
-    """`trials` fresh inputs at each of the pair's sizes, smallest first; an exception ends the pair as failed."""
+    """The pair's edge inputs, then `trials` fresh inputs at each of its sizes, smallest first; an exception ends
+    the pair as failed."""
     results = []
     try:
+        for index in range(len(pair.edges)):
+            results.append(run_edge(pair, index, dtype_name, device))
         for size in sorted(pair.sizes):
             for trial in range(trials):
                 results.append(run_trial(pair, size, trial_seed(base_seed, pair.name, size, trial), dtype_name, device))

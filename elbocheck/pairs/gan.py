@@ -36,6 +36,24 @@ def _step_sample(rng: np.random.Generator, batch: int) -> Sample:
     return Sample((params_d, params_g, x, noise, float(rng.uniform(0.01, 0.5)), hidden_d, hidden_g), label=label)
 
 
+def _discriminator_sample(rng: np.random.Generator, batch: int) -> Sample:
+    (params_d, _, x, _, hidden_d, _), label = _networks(rng, batch)
+    return Sample((params_d, x, hidden_d), label=label)
+
+
+def _generator_sample(rng: np.random.Generator, batch: int) -> Sample:
+    (_, params_g, _, noise, _, hidden_g), label = _networks(rng, batch)
+    return Sample((params_g, noise, hidden_g), label=label)
+
+
+def _reference_discriminator_logits(params_d, x, hidden="relu"):
+    return reference.gan.discriminator_logits(params_d, x, hidden)[0]
+
+
+def _reference_generator_forward(params_g, noise, hidden="relu"):
+    return reference.gan.generator_forward(params_g, noise, hidden)[0]
+
+
 def _logit_sample(rng: np.random.Generator, batch: int) -> Sample:
     real = rng.uniform(-50.0, 50.0, size=batch)
     fake = rng.uniform(-50.0, 50.0, size=int(rng.integers(1, batch + 1)))
@@ -48,11 +66,46 @@ CANCELLATION = (
     "difference; 1800 trials gave a median relative error of 3e-7 and a worst of 6e-4."
 )
 
+def _layer(W, b) -> tuple[np.ndarray, np.ndarray]:
+    return np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)
+
+
+# Edge inputs: logits of +-inf (a discriminator certain of its answer) and +-1000 (where a naive log(sigmoid)
+# overflows), one example; networks whose pre-activations are exactly 0 (the relu and leaky_relu derivative at 0,
+# which must be PyTorch's 0 and 0.01), layers of width one, a saturated discriminator (logits of +-60).
+OUTPUT_EDGES = (
+    Sample((np.array([np.inf, -np.inf, 0.0]), np.array([-np.inf, np.inf])), label="logits of +-inf"),
+    Sample((np.array([1000.0, -1000.0]), np.array([-1000.0, 1000.0, 0.0])), label="logits of +-1000"),
+    Sample((np.array([0.5]), np.array([-0.5])), label="one logit each"),
+)
+ZERO_D = [_layer([[1.0, -1.0], [0.5, 0.5]], [0.0, 0.0]), _layer([[1.0, -2.0]], [0.0])]
+ZERO_G = [_layer([[0.0], [1.0]], [0.0, 0.0]), _layer([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0])]
+# W = 60 keeps the generator's gradient (sigmoid(z_fake) ~ 1e-19 at the fake logit) inside float32's range; at
+# W = 200 it is 1e-59, which float32 rounds to 0 on both sides of any correct implementation.
+SATURATED_D = [_layer([[60.0]], [0.0])]
+NARROW_G = [_layer([[2.0]], [0.1]), _layer([[-1.5]], [0.0])]
+NETWORK_EDGES = (
+    Sample((ZERO_D, ZERO_G, np.zeros((2, 2)), np.zeros((3, 1)), "relu", "relu"),
+           label="pre-activations exactly 0 (relu'(0))"),
+    Sample((ZERO_D, ZERO_G, np.array([[0.0, 0.0], [1.0, 1.0]]), np.zeros((1, 1)), "leaky_relu", "leaky_relu"),
+           label="pre-activations exactly 0 (leaky_relu'(0))"),
+    Sample((SATURATED_D, NARROW_G, np.array([[1.0], [-1.0]]), np.array([[1.0], [-1.0], [0.0]]), "tanh", "tanh"),
+           label="saturated discriminator (logits +-60), widths one"),
+    Sample((SATURATED_D, NARROW_G, np.array([[0.3]]), np.array([[0.2]]), "relu", "tanh"), label="one example each"),
+)
+STEP_EDGES = tuple(Sample(edge.args[:4] + (0.1,) + edge.args[4:], label=edge.label) for edge in NETWORK_EDGES)
+
 PAIRS = [
     Pair("gan.output_gradients", reference.gan.output_gradients, fast.gan.output_gradients, _logit_sample,
-         sizes=(1, 4, 16)),
-    Pair("gan.gan_loss", reference.gan.gan_loss, fast.gan.gan_loss, _gan_sample, sizes=(1, 3, 8)),
+         sizes=(1, 4, 16), edges=OUTPUT_EDGES),
+    Pair("gan.discriminator_logits", _reference_discriminator_logits, fast.gan.discriminator_logits,
+         _discriminator_sample, sizes=(1, 3, 8), note="the reference's cache of activations is not compared",
+         edges=tuple(Sample((edge.args[0], edge.args[2], edge.args[4]), label=edge.label) for edge in NETWORK_EDGES)),
+    Pair("gan.generator_forward", _reference_generator_forward, fast.gan.generator_forward, _generator_sample,
+         sizes=(1, 3, 8), note="the reference's cache of activations is not compared",
+         edges=tuple(Sample((edge.args[1], edge.args[3], edge.args[5]), label=edge.label) for edge in NETWORK_EDGES)),
+    Pair("gan.gan_loss", reference.gan.gan_loss, fast.gan.gan_loss, _gan_sample, sizes=(1, 3, 8), edges=NETWORK_EDGES),
     Pair("gan.gan_gradients", reference.gan.gan_gradients, fast.gan.gan_gradients, _gan_sample, sizes=(1, 3, 8),
-         rtol={"float64": 1e-10, "float32": 1e-3}, note=CANCELLATION),
-    Pair("gan.gan_step", reference.gan.gan_step, fast.gan.gan_step, _step_sample, sizes=(1, 3, 8)),
+         rtol={"float64": 1e-10, "float32": 1e-3}, note=CANCELLATION, edges=NETWORK_EDGES),
+    Pair("gan.gan_step", reference.gan.gan_step, fast.gan.gan_step, _step_sample, sizes=(1, 3, 8), edges=STEP_EDGES),
 ]

@@ -79,21 +79,74 @@ def _eq37_sample(rng: np.random.Generator, d: int) -> Sample:
 # relative comparison there measures the cancellation (tests/reference/test_residual.py checks that closed form).
 SIZES = (3, 5, 8)
 
+
+def _branch(W1, b1, W2, b2):
+    return [(np.array(W1, dtype=np.float64), np.array(b1, dtype=np.float64)),
+            (np.array(W2, dtype=np.float64), np.array(b2, dtype=np.float64))]
+
+
+# Edge inputs: a constant vector and a row of zeros (variance 0: LayerNorm divides by sqrt(eps) alone), one row,
+# a branch of width one and an all-zero branch (the residual layer is then LN(x) or x), an empty product of
+# Jacobians (start = depth: the identity) and a sum over no layers.
+CONSTANT, ZERO_ROW = np.full(4, 2.5), np.zeros(4)
+WIDTH_ONE = _branch([[0.3, -0.2, 0.1, 0.4]], [0.1], [[1.0], [-1.0], [0.5], [2.0]], [0.0, 0.0, 0.0, 0.0])
+ZERO_BRANCH = _branch(np.zeros((3, 4)), np.zeros(3), np.zeros((4, 3)), np.zeros(4))
+X0 = np.array([0.5, -1.0, 2.0, 0.0])
+LAYER_NORM_EDGES = (
+    Sample((np.stack([CONSTANT, ZERO_ROW]),), label="a constant row and a row of zeros"),
+    Sample((X0[None, :],), label="one row"),
+)
+VECTOR_EDGES = (Sample((CONSTANT,), label="a constant vector"), Sample((ZERO_ROW,), label="zeros"))
+BRANCH_EDGES = (
+    Sample((WIDTH_ONE, X0), {"hidden": "tanh"}, label="hidden width one"),
+    Sample((ZERO_BRANCH, ZERO_ROW), {"hidden": "sigmoid"}, label="all-zero branch at zero"),
+)
+LAYER_EDGES = tuple(
+    Sample((layer, x, placement), {"hidden": "tanh"}, label=f"{label}, {placement}")
+    for layer, x, label in ((WIDTH_ONE, X0, "hidden width one"), (ZERO_BRANCH, CONSTANT, "all-zero branch"))
+    for placement in reference.residual.PLACEMENTS
+)
+FORWARD_EDGES = tuple(
+    Sample(([ZERO_BRANCH, WIDTH_ONE], np.stack([CONSTANT, X0]), placement), {"hidden": "tanh"},
+           label=f"an all-zero branch, a constant row, {placement}")
+    for placement in reference.residual.PLACEMENTS
+)
+PRODUCT_EDGES = tuple(
+    Sample(([WIDTH_ONE, ZERO_BRANCH], X0, placement, start), {"hidden": "tanh"},
+           label=f"start={start} of 2{' (the empty product)' if start == 2 else ''}, {placement}")
+    for placement in reference.residual.PLACEMENTS for start in (0, 2)
+)
+SUM_EDGES = tuple(
+    Sample(([WIDTH_ONE, ZERO_BRANCH], X0, start), {"hidden": "tanh"},
+           label=f"start={start} of 2{' (a sum over no layers)' if start == 2 else ''}")
+    for start in (0, 2)
+)
+EQ37_EDGES = (
+    Sample((WIDTH_ONE, X0, 3, 3, 3, "start"), {"hidden": "tanh"}, label="i from L to L"),
+    Sample((ZERO_BRANCH, CONSTANT, 2, 0, 2, "own"), {"hidden": "sigmoid"}, label="all-zero branch, constant x0"),
+)
+
 PAIRS = [
-    Pair("residual.layer_norm", reference.residual.layer_norm, fast.residual.layer_norm, _batch_sample, sizes=SIZES),
+    Pair("residual.layer_norm", reference.residual.layer_norm, fast.residual.layer_norm, _batch_sample, sizes=SIZES,
+         edges=LAYER_NORM_EDGES),
     Pair("residual.layer_norm_jacobian", reference.residual.layer_norm_jacobian, fast.residual.layer_norm_jacobian,
-         _vector_sample, sizes=SIZES),
+         _vector_sample, sizes=SIZES, edges=VECTOR_EDGES),
     Pair("residual.mlp_jacobian", reference.residual.mlp_jacobian, fast.residual.mlp_jacobian, _branch_sample,
-         sizes=SIZES),
-    Pair("residual.forward", reference.residual.forward, fast.residual.forward, _forward_sample, sizes=SIZES),
+         sizes=SIZES, edges=BRANCH_EDGES),
+    Pair("residual.branch", reference.residual.branch, fast.residual.branch, _branch_sample, sizes=SIZES,
+         edges=BRANCH_EDGES),
+    Pair("residual.residual_layer", reference.residual.residual_layer, fast.residual.residual_layer, _layer_sample,
+         sizes=SIZES, edges=LAYER_EDGES),
+    Pair("residual.forward", reference.residual.forward, fast.residual.forward, _forward_sample, sizes=SIZES,
+         edges=FORWARD_EDGES),
     Pair("residual.layer_jacobian", reference.residual.layer_jacobian, fast.residual.layer_jacobian, _layer_sample,
-         sizes=SIZES),
+         sizes=SIZES, edges=LAYER_EDGES),
     Pair("residual.jacobian_product", reference.residual.jacobian_product, fast.residual.jacobian_product,
-         _product_sample, sizes=SIZES),
+         _product_sample, sizes=SIZES, edges=PRODUCT_EDGES),
     Pair("residual.jacobian_sum", reference.residual.jacobian_sum, fast.residual.jacobian_sum, _sum_sample,
-         sizes=SIZES),
+         sizes=SIZES, edges=SUM_EDGES),
     Pair("residual.jacobian_sum_direct", reference.residual.jacobian_sum_direct, fast.residual.jacobian_sum_direct,
-         _sum_sample, sizes=SIZES),
+         _sum_sample, sizes=SIZES, edges=SUM_EDGES),
     Pair("residual.jacobian_eq37_as_printed", reference.residual.jacobian_eq37_as_printed,
-         fast.residual.jacobian_eq37_as_printed, _eq37_sample, sizes=SIZES),
+         fast.residual.jacobian_eq37_as_printed, _eq37_sample, sizes=SIZES, edges=EQ37_EDGES),
 ]

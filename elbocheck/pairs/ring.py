@@ -33,18 +33,66 @@ def _uniform_sample(rng: np.random.Generator, N: int) -> Sample:
     return Sample((rng.uniform(-2.0, 2.0, size=B), rng.uniform(-1.0, 1.0, size=B), N), label=f"B={B} N={N}")
 
 
+def _fit_sample(rng: np.random.Generator, N: int) -> Sample:
+    """Random labellings (S, N) plus an all-one, an all-zero and an all-one-but-a-zero row, which keep both
+    estimates of J finite (the mean edge sum strictly inside its range, and some node whose label disagrees with
+    its neighbours' sum and some that agrees), and a uniform field h in [-1, 1]."""
+    N = max(N, 2)
+    rows = int(rng.integers(0, 5))
+    fixed = np.ones((3, N), dtype=np.int64)
+    fixed[1] = 0
+    fixed[2, 0] = 0
+    Y = np.concatenate([_labels(rng, rows, N), fixed])
+    return Sample((Y, float(rng.uniform(-1.0, 1.0))), label=f"S={rows + 3} N={N}")
+
+
 SIZES = (1, 2, 3, 5, 7)
 
+# Edge inputs: the one-node ring (its single edge is Y[0] Y[0]), J = 0 and h = 0 (the uniform model), couplings
+# and fields of +-40 where exp(s) leaves the float32 range and linear-space sums overflow, all-zero and
+# alternating labellings, one row, an empty batch of models.
+ALTERNATING = np.array([[1, -1, 1, -1, 1], [-1, 1, -1, 1, -1], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1]])
+LABELLED_EDGES = (
+    Sample((np.array([[1], [0], [-1]]), 1.0, np.array([0.5])), label="N = 1: the edge Y[0] Y[0]"),
+    Sample((ALTERNATING, 0.0, np.zeros(5)), label="J = 0, h = 0"),
+    Sample((ALTERNATING, 40.0, np.full(5, 40.0)), label="J = 40, h = 40: exp(s) beyond float32"),
+    Sample((ALTERNATING, -40.0, np.linspace(-40.0, 40.0, 5)), label="J = -40, h from -40 to 40"),
+    Sample((np.zeros((1, 3), dtype=np.int64), 1.0, np.zeros(3)), label="one all-zero labelling"),
+)
+MODELS_EDGES = (
+    Sample((np.array([0.0, 40.0, -40.0]), np.array([[0.0, 0.0, 0.0], [40.0, 40.0, 40.0], [-40.0, 0.0, 40.0]])),
+           label="J in {0, 40, -40}, fields up to 40"),
+    Sample((np.array([1.0]), np.array([[-3.0]])), label="N = 1"),
+    Sample((np.zeros(0), np.zeros((0, 4))), label="an empty batch of models"),
+)
+UNIFORM_EDGES = (
+    Sample((np.array([0.0, 40.0, -40.0, 1.0]), np.array([0.0, 40.0, 40.0, -40.0]), 6), label="J, h up to +-40"),
+    Sample((np.array([2.0]), np.array([0.5]), 1), label="N = 1"),
+    Sample((np.zeros(0), np.zeros(0), 3), label="an empty batch of models"),
+)
+FIT_EDGES = (
+    Sample((np.array([[1, 1, 1], [-1, -1, -1]]), 0.0), label="every neighbour equal: J at the bound 20"),
+    Sample((np.array([[1, -1], [-1, 1]]), 0.5), label="every neighbour opposite: J at the bound -20"),
+    Sample((np.zeros((3, 4), dtype=np.int64), 0.0), label="all labels zero (a flat pseudo-likelihood: NaN)"),
+    Sample((np.array([[1, 1, -1, 0]]), 0.0), label="one sample"),
+)
+
 PAIRS = [
-    Pair("ring.score", reference.ring.score, fast.ring.score, _labelled_sample, sizes=SIZES),
-    Pair("ring.log_partition", reference.ring.log_partition, fast.ring.log_partition, _models_sample, sizes=SIZES),
+    Pair("ring.score", reference.ring.score, fast.ring.score, _labelled_sample, sizes=SIZES, edges=LABELLED_EDGES),
+    Pair("ring.log_partition", reference.ring.log_partition, fast.ring.log_partition, _models_sample, sizes=SIZES,
+         edges=MODELS_EDGES),
     Pair("ring.log_partition_uniform", reference.ring.log_partition_uniform, fast.ring.log_partition_uniform,
-         _uniform_sample, sizes=SIZES),
+         _uniform_sample, sizes=SIZES, edges=UNIFORM_EDGES),
     Pair("ring.log_probability", reference.ring.log_probability, fast.ring.log_probability, _labelled_sample,
-         sizes=SIZES),
-    Pair("ring.conditionals", reference.ring.conditionals, fast.ring.conditionals, _labelled_sample, sizes=SIZES),
+         sizes=SIZES, edges=LABELLED_EDGES),
+    Pair("ring.conditionals", reference.ring.conditionals, fast.ring.conditionals, _labelled_sample, sizes=SIZES,
+         edges=LABELLED_EDGES),
     Pair("ring.neg_log_pseudo_likelihood", reference.ring.neg_log_pseudo_likelihood,
-         fast.ring.neg_log_pseudo_likelihood, _labelled_sample, sizes=SIZES),
+         fast.ring.neg_log_pseudo_likelihood, _labelled_sample, sizes=SIZES, edges=LABELLED_EDGES),
+    Pair("ring.fit_maximum_likelihood", reference.ring.fit_maximum_likelihood, fast.ring.fit_maximum_likelihood,
+         _fit_sample, sizes=(2, 3, 4), edges=FIT_EDGES),
+    Pair("ring.fit_pseudo_likelihood", reference.ring.fit_pseudo_likelihood, fast.ring.fit_pseudo_likelihood,
+         _fit_sample, sizes=(2, 3, 4), edges=FIT_EDGES),
     Pair("ring.expected_statistics", reference.ring.expected_statistics, fast.ring.expected_statistics,
-         _models_sample, sizes=SIZES),
+         _models_sample, sizes=SIZES, edges=MODELS_EDGES),
 ]

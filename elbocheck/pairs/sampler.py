@@ -93,19 +93,85 @@ def _vq_gradient_sample(rng: np.random.Generator, size: int) -> Sample:
                   label=f"B={size} d={z_e.shape[1]} K={codebook.shape[0]}")
 
 
+# Edge inputs: words of probability zero (the noise on the boundary of an empty interval must skip them), one
+# word, a one-hot distribution, noise exactly 0 and exactly at a cumulative boundary, empty batches, -inf and
+# huge logits, a temperature near zero, tied and duplicated codes.
+P_ZEROS = np.array([0.0, 0.5, 0.0, 0.5, 0.0])
+Q_ZEROS = np.array([[0.0, 1.0, 0.0, 0.0, 0.0], [0.5, 0.0, 0.0, 0.5, 0.0], [0.2, 0.2, 0.2, 0.2, 0.2],
+                    [0.0, 0.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 0.0, 0.0]])
+ONE_WORD = (np.array([1.0]), np.array([[1.0]]))
+BOUNDARY_NOISE = np.array([0.0, 0.5, 0.25, 0.75, 0.999999, 1e-300])
+FIRST_WORD_EDGES = (
+    Sample((P_ZEROS, BOUNDARY_NOISE), label="zeros in P, noise on 0 and the boundaries"),
+    Sample((ONE_WORD[0], np.array([0.0, 0.5, 0.999999])), label="one word"),
+    Sample((np.array([0.0, 0.0, 1.0, 0.0]), np.array([0.0, 0.3, 0.999999])), label="one-hot P"),
+    Sample((P_ZEROS, np.zeros(0)), label="empty batch"),
+)
+NEXT_WORD_EDGES = (
+    Sample((Q_ZEROS, np.array([0, 1, 1, 3, 4, 2]), BOUNDARY_NOISE), label="zeros in Q, noise on the boundaries"),
+    Sample((ONE_WORD[1], np.array([0, 0]), np.array([0.0, 0.5])), label="one word"),
+    Sample((Q_ZEROS, np.zeros(0, dtype=np.int64), np.zeros(0)), label="empty batch"),
+)
+STRINGS_EDGES = (
+    Sample((P_ZEROS, Q_ZEROS, np.array([[0.0, 0.5, 0.25], [0.5, 0.0, 0.999999]])), label="zeros, boundary noise"),
+    Sample((*ONE_WORD, np.array([[0.3]])), label="one word, one string of length one"),
+    Sample((P_ZEROS, Q_ZEROS, np.zeros((0, 3))), label="empty batch"),
+)
+PROBABILITIES_EDGES = (
+    Sample((P_ZEROS, Q_ZEROS, np.array([[0, 1, 2], [1, 0, 1], [3, 4, 0], [1, 3, 4]])),
+           label="strings through words and transitions of probability zero"),
+    Sample((*ONE_WORD, np.array([[0, 0, 0, 0]])), label="one word"),
+    Sample((P_ZEROS, Q_ZEROS, np.zeros((0, 2), dtype=np.int64)), label="no strings"),
+)
+STRAIGHT_THROUGH_EDGES = (
+    Sample((P_ZEROS, Q_ZEROS, np.array([[0.0, 0.5, 0.25], [0.5, 0.0, 0.999999]]),
+            np.arange(30.0).reshape(2, 3, 5) - 15.0), label="zeros, boundary noise"),
+    Sample((*ONE_WORD, np.array([[0.3]]), np.array([[[2.0]]])), label="one word"),
+)
+GUMBEL_EDGES = (
+    Sample((np.array([[-np.inf, 0.0, 1.0], [2.0, -np.inf, -np.inf]]), np.zeros((2, 3)), 1.0),
+           label="logits of -inf (words of probability zero)"),
+    Sample((np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, -1000.0]]), np.zeros((2, 3)), 0.5),
+           label="logits of +-1000"),
+    Sample((np.array([[0.3, 0.2, 0.1]]), np.array([[0.0, 0.05, 0.3]]), 1e-3), label="temperature 1e-3"),
+    Sample((np.array([[5.0], [-5.0]]), np.array([[0.1], [0.2]]), 1.0), label="one word"),
+    Sample((np.zeros((0, 3)), np.zeros((0, 3)), 1.0), label="empty batch"),
+)
+GUMBEL_STRINGS_EDGES = (
+    Sample((P_ZEROS, Q_ZEROS, np.linspace(-1.0, 1.0, 30).reshape(2, 3, 5), 0.5), label="zeros in P and Q"),
+    Sample((*ONE_WORD, np.zeros((2, 2, 1)), 1.0), label="one word"),
+    Sample((P_ZEROS, Q_ZEROS, np.zeros((1, 2, 5)), 1e-3), label="zeros, temperature 1e-3"),
+)
+CODEBOOK_TIES = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [-1.0, 0.0]])
+VQ_EDGES = (
+    Sample((np.array([[0.0, 0.0], [1.0, 0.0], [0.5, 0.5]]), CODEBOOK_TIES),
+           label="ties between codes and a duplicated code (lowest index wins)"),
+    Sample((np.array([[3.0], [-2.0]]), np.array([[0.5]])), label="one code of dimension one"),
+    Sample((np.zeros((2, 2)), np.zeros((3, 2))), label="all zeros"),
+)
+VQ_GRADIENT_EDGES = tuple(
+    Sample((*edge.args, np.ones_like(edge.args[0]), beta), label=f"{edge.label}, beta {beta}")
+    for edge, beta in zip(VQ_EDGES, (0.25, 0.0, 1.0))
+)
+
 PAIRS = [
-    Pair("sampler.first_word", reference.sampler.first_word, fast.sampler.first_word, _first_word_sample),
-    Pair("sampler.next_word", reference.sampler.next_word, fast.sampler.next_word, _next_word_sample),
-    Pair("sampler.sample_strings", reference.sampler.sample_strings, fast.sampler.sample_strings, _strings_sample),
+    Pair("sampler.first_word", reference.sampler.first_word, fast.sampler.first_word, _first_word_sample,
+         edges=FIRST_WORD_EDGES),
+    Pair("sampler.next_word", reference.sampler.next_word, fast.sampler.next_word, _next_word_sample,
+         edges=NEXT_WORD_EDGES),
+    Pair("sampler.sample_strings", reference.sampler.sample_strings, fast.sampler.sample_strings, _strings_sample,
+         edges=STRINGS_EDGES),
     Pair("sampler.string_probabilities", reference.sampler.string_probabilities,
-         fast.sampler.string_probabilities, _probabilities_sample),
+         fast.sampler.string_probabilities, _probabilities_sample, edges=PROBABILITIES_EDGES),
     Pair("sampler.straight_through_gradient", reference.sampler.straight_through_gradient,
-         fast.sampler.straight_through_gradient, _straight_through_sample),
-    Pair("sampler.gumbel_softmax", reference.sampler.gumbel_softmax, fast.sampler.gumbel_softmax, _gumbel_sample),
+         fast.sampler.straight_through_gradient, _straight_through_sample, edges=STRAIGHT_THROUGH_EDGES),
+    Pair("sampler.gumbel_softmax", reference.sampler.gumbel_softmax, fast.sampler.gumbel_softmax, _gumbel_sample,
+         edges=GUMBEL_EDGES),
     Pair("sampler.gumbel_softmax_strings", reference.sampler.gumbel_softmax_strings,
-         fast.sampler.gumbel_softmax_strings, _gumbel_strings_sample),
+         fast.sampler.gumbel_softmax_strings, _gumbel_strings_sample, edges=GUMBEL_STRINGS_EDGES),
     Pair("sampler.vector_quantize", reference.sampler.vector_quantize, fast.sampler.vector_quantize,
-         _vq_sample),
-    Pair("sampler.vq_losses", reference.sampler.vq_losses, fast.sampler.vq_losses, _vq_sample),
-    Pair("sampler.vq_gradients", reference.sampler.vq_gradients, fast.sampler.vq_gradients, _vq_gradient_sample),
+         _vq_sample, edges=VQ_EDGES),
+    Pair("sampler.vq_losses", reference.sampler.vq_losses, fast.sampler.vq_losses, _vq_sample, edges=VQ_EDGES),
+    Pair("sampler.vq_gradients", reference.sampler.vq_gradients, fast.sampler.vq_gradients, _vq_gradient_sample,
+         edges=VQ_GRADIENT_EDGES),
 ]

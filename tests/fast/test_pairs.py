@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from elbocheck.pairs import all_pairs, run_trial
+from elbocheck.pairs.core import run_edge
 from tests.strategies import seeds
 
 PAIRS = all_pairs()
@@ -16,3 +17,17 @@ def test_fast_matches_reference(pair, dtype, seed, data):
     size = data.draw(st.sampled_from(pair.sizes), label="size")
     trial = run_trial(pair, size, seed, dtype, device="cpu")
     assert trial.passed, trial.describe()
+
+
+EDGES = [(pair, index) for pair in PAIRS for index in range(len(pair.edges))]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("pair, index", EDGES, ids=[f"{pair.name}-edge{index}" for pair, index in EDGES])
+def test_fast_matches_reference_on_edge_inputs(pair, index, dtype):
+    trial = run_edge(pair, index, dtype, device="cpu")
+    assert trial.passed, trial.describe()
+
+
+def test_every_non_vae_pair_has_edge_inputs():
+    assert [pair.name for pair in PAIRS if not pair.edges and not pair.name.startswith("vae.")] == []
