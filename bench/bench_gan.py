@@ -17,7 +17,7 @@ import torch
 
 from elbocheck.fast import gan as fast
 from elbocheck.reference import gan as reference
-from elbocheck.reference._nn import init_mlp
+from elbocheck.shared.nn import init_mlp
 
 ALGORITHM = "gan"
 PEER = "torch.nn.Sequential + BCEWithLogitsLoss"

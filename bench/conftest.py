@@ -36,7 +36,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def device(request):
-    from elbocheck.fast._device import resolve_device
+    from elbocheck.device import resolve_device
 
     return resolve_device(request.config.getoption("--device"))
 
@@ -44,7 +44,7 @@ def device(request):
 @pytest.fixture(scope="session")
 def device_label(device):
     """The name of the device the fast code runs on, for `extra_info["device"]`."""
-    from elbocheck.fast._device import device_name
+    from elbocheck.device import device_name
 
     return device_name(device)
 
@@ -52,7 +52,7 @@ def device_label(device):
 @pytest.fixture(scope="session")
 def sync(device):
     """A callable that waits for the device's queued work, to end each timed call on CUDA."""
-    from elbocheck.fast._device import synchronize
+    from elbocheck.device import synchronize
 
     return lambda: synchronize(device)
 

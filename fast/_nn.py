@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from elbocheck.reference._nn import LEAKY_SLOPE
+from elbocheck.shared.nn import LEAKY_SLOPE, check_activation
 
 ACTIVATIONS = {
     "relu": torch.relu,
@@ -18,9 +18,7 @@ ACTIVATIONS = {
 
 def activation(name: str):
     """The elementwise function for an activation name in ACTIVATIONS."""
-    if name not in ACTIVATIONS:
-        raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {name!r}")
-    return ACTIVATIONS[name]
+    return ACTIVATIONS[check_activation(name)]
 
 
 def init_mlp(sizes: list[int], generator: torch.Generator, dtype=torch.float32, device=None):

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from elbocheck.fast._nn import mlp_forward
-from elbocheck.reference.gan import check_gan_inputs, check_learning_rate
+from elbocheck.shared.gan import check_gan_inputs, check_learning_rate
 
 GENERATOR_LOSSES = ("minimax", "non_saturating")
 

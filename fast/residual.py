@@ -15,16 +15,9 @@ import torch.nn.functional as F
 from torch.func import jacrev
 
 from elbocheck.fast._nn import mlp_forward
-from elbocheck.reference.residual import _check_start
-
-EPS = 1e-5
-PLACEMENTS = ("post", "pre", "prenorm")
-
-
-def _check_placement(placement: str) -> str:
-    if placement not in PLACEMENTS:
-        raise ValueError(f"placement: expected one of {list(PLACEMENTS)}, got {placement!r}")
-    return placement
+from elbocheck.shared.residual import EPS, PLACEMENTS
+from elbocheck.shared.residual import check_placement as _check_placement
+from elbocheck.shared.residual import check_start as _check_start
 
 
 def _check_vector(x: torch.Tensor, name: str = "x0") -> torch.Tensor:

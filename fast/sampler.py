@@ -13,7 +13,7 @@ import itertools
 import torch
 import torch.nn.functional as F
 
-from elbocheck.reference.sampler import SUM_TOLERANCE, check_temperature
+from elbocheck.shared.sampler import SUM_TOLERANCE, check_temperature
 
 
 def check_distribution(P: torch.Tensor, name: str = "P") -> None:

@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 
 from elbocheck.fast._nn import init_mlp, mlp_forward
-from elbocheck.reference.vae import DECODERS, LOG_2PI, check_decoder, decoder_output_dim  # noqa: F401
-from elbocheck.reference.vae import tree_leaves, tree_map  # noqa: F401  (parameter containers, shared)
+from elbocheck.shared.params import tree_leaves, tree_map  # noqa: F401  (public, as in reference.vae)
+from elbocheck.shared.vae import DECODERS, LOG_2PI, check_decoder, decoder_output_dim  # noqa: F401
 
 
 def tree_unflatten(tree, leaves: list):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LEAKY_SLOPE = 0.01
+from elbocheck.shared.nn import LEAKY_SLOPE, check_activation
 
 
 def relu(a: np.ndarray) -> np.ndarray:
@@ -80,22 +80,7 @@ ACTIVATIONS = {
 
 def activation(name: str):
     """The pair (g, g') for an activation name in ACTIVATIONS."""
-    if name not in ACTIVATIONS:
-        raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {name!r}")
-    return ACTIVATIONS[name]
-
-
-def init_mlp(sizes: list[int], rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Weights and biases drawn from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as torch.nn.Linear draws them."""
-    if len(sizes) < 2 or any(int(s) < 1 for s in sizes):
-        raise ValueError(f"sizes: expected at least two positive layer widths, got {sizes!r}")
-    params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        bound = 1.0 / np.sqrt(fan_in)
-        W = rng.uniform(-bound, bound, size=(fan_out, fan_in))
-        b = rng.uniform(-bound, bound, size=(fan_out,))
-        params.append((W, b))
-    return params
+    return ACTIVATIONS[check_activation(name)]
 
 
 @dataclass

@@ -15,15 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 from elbocheck.reference._nn import activation, mlp_forward
-
-EPS = 1e-5
-PLACEMENTS = ("post", "pre", "prenorm")
-
-
-def _check_placement(placement: str) -> str:
-    if placement not in PLACEMENTS:
-        raise ValueError(f"placement: expected one of {list(PLACEMENTS)}, got {placement!r}")
-    return placement
+from elbocheck.shared.residual import EPS, PLACEMENTS  # noqa: F401  (PLACEMENTS: public, as in fast.residual)
+from elbocheck.shared.residual import check_placement as _check_placement
+from elbocheck.shared.residual import check_start as _check_start
 
 
 def _check_vector(x, name: str = "x0") -> np.ndarray:
@@ -31,12 +25,6 @@ def _check_vector(x, name: str = "x0") -> np.ndarray:
     if vector.ndim != 1 or vector.shape[0] < 2:
         raise ValueError(f"{name}: expected a vector of shape (d,) with d >= 2, got shape {vector.shape}")
     return vector
-
-
-def _check_start(start: int, depth: int) -> int:
-    if not 0 <= int(start) <= depth:
-        raise ValueError(f"start: expected an integer in [0, {depth}] (the number of layers), got {start!r}")
-    return int(start)
 
 
 def layer_norm(x: np.ndarray, eps: float = EPS) -> np.ndarray:

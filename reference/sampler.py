@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-SUM_TOLERANCE = 1e-5
+from elbocheck.shared.sampler import SUM_TOLERANCE, check_temperature
 
 
 def check_distribution(P, name: str = "P") -> None:
@@ -199,12 +199,6 @@ def gumbel_softmax_strings(P: np.ndarray, Q: np.ndarray, gumbel: np.ndarray, tem
 def _log(p: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore"):
         return np.log(p)
-
-
-def check_temperature(temperature) -> None:
-    """Raise ValueError unless the temperature is a positive finite number."""
-    if not (np.isfinite(float(temperature)) and float(temperature) > 0):
-        raise ValueError(f"temperature: expected a positive finite number, got {temperature!r}")
 
 
 def vector_quantize(z_e: np.ndarray, codebook: np.ndarray):

@@ -15,41 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from elbocheck.reference._nn import init_mlp, mlp_backward, mlp_forward, sigmoid
-
-DECODERS = ("bernoulli", "gaussian")
-LOG_2PI = float(np.log(2.0 * np.pi))
-
-
-def check_decoder(decoder: str) -> str:
-    """`decoder` itself if it names a decoder in DECODERS; ValueError otherwise."""
-    if decoder not in DECODERS:
-        raise ValueError(f"decoder: expected one of {list(DECODERS)}, got {decoder!r}")
-    return decoder
-
-
-def tree_map(function, *trees):
-    """`function` applied leafwise to parameter containers of one structure (dicts of lists of (W, b))."""
-    first = trees[0]
-    if isinstance(first, dict):
-        return {key: tree_map(function, *(tree[key] for tree in trees)) for key in first}
-    if isinstance(first, (list, tuple)):
-        return type(first)(tree_map(function, *items) for items in zip(*trees))
-    return function(*trees)
-
-
-def tree_leaves(tree) -> list:
-    """The arrays of a parameter container, in order."""
-    if isinstance(tree, dict):
-        return [leaf for key in tree for leaf in tree_leaves(tree[key])]
-    if isinstance(tree, (list, tuple)):
-        return [leaf for item in tree for leaf in tree_leaves(item)]
-    return [tree]
-
-
-def decoder_output_dim(input_dim: int, decoder: str) -> int:
-    """D logits for a Bernoulli decoder, 2D (mean and logvar) for a Gaussian one."""
-    return input_dim if check_decoder(decoder) == "bernoulli" else 2 * input_dim
+from elbocheck.reference._nn import mlp_backward, mlp_forward, sigmoid
+from elbocheck.shared.nn import init_mlp
+from elbocheck.shared.params import tree_leaves, tree_map  # noqa: F401  (public, as in fast.vae)
+from elbocheck.shared.vae import DECODERS, LOG_2PI, check_decoder, decoder_output_dim  # noqa: F401
 
 
 def init_params(input_dim: int, latent: int, hidden, decoder: str, rng: np.random.Generator) -> dict:

@@ -52,7 +52,7 @@ GAN_ACTIVATIONS = ("relu", "tanh", "leaky_relu")
 def gan_problems(draw, max_depth: int = 3, max_width: int = 6, max_batch: int = 8, activations=GAN_ACTIVATIONS):
     """A GAN problem (params_d, params_g, x, noise, hidden_d, hidden_g) in float64: a discriminator of 1..max_depth
     layers ending in one logit, a generator of 1..max_depth layers into the data space, and batches."""
-    from elbocheck.reference._nn import init_mlp
+    from elbocheck.shared.nn import init_mlp
 
     data_dim = draw(st.integers(1, 3), label="data_dim")
     noise_dim = draw(st.integers(1, 3), label="noise_dim")

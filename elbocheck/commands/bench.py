@@ -61,7 +61,7 @@ def run_suites(files: list[Path], device_argument: str, quick: bool, out: Path, 
 
     from elbocheck import benchreport
     from elbocheck._io import atomic_save_figure, atomic_write_bytes, atomic_write_text
-    from elbocheck.fast._device import device_name, resolve_device
+    from elbocheck.device import device_name, resolve_device
 
     device = resolve_device(device_argument)
     with tempfile.TemporaryDirectory() as scratch:

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--trials: expected a positive integer, got {args.trials}")
     from elbocheck.pairs import all_pairs
     from elbocheck.pairs.core import run_pair
-    from elbocheck.fast._device import device_name
+    from elbocheck.device import device_name
 
     device = scaffold.resolve(args).device
     pairs = select_pairs(all_pairs(), args.pair)

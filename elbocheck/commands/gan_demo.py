@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from elbocheck.fast._device import device_name
+    from elbocheck.device import device_name
     from elbocheck.fast.gan import train_ring_gan
 
     validate(args)

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from elbocheck.commands import bench
     from elbocheck.pairs import all_pairs
     from elbocheck.pairs.core import run_pair
-    from elbocheck.fast._device import device_name
+    from elbocheck.device import device_name
 
     if args.trials < 1:
         raise ValueError(f"--trials: expected a positive integer, got {args.trials}")

@@ -82,7 +82,7 @@ def validate(args: argparse.Namespace) -> dict:
 def run(args: argparse.Namespace) -> int:
     from elbocheck.data.corpus import load_corpus
     from elbocheck.fast import residual
-    from elbocheck.fast._device import device_name
+    from elbocheck.device import device_name
 
     options = validate(args)
     shared = scaffold.resolve(args)

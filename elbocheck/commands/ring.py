@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from elbocheck.fast import ring
-    from elbocheck.fast._device import device_name
+    from elbocheck.device import device_name
 
     sizes = validate(args)
     shared = scaffold.resolve(args)

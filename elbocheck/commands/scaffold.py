@@ -70,7 +70,7 @@ def resolve(args: argparse.Namespace) -> Shared:
 
 def resolve_device(name: str):
     """The torch device of --device; ValueError naming --device when it is unknown or CUDA is absent."""
-    from elbocheck.fast._device import resolve_device as resolve
+    from elbocheck.device import resolve_device as resolve
 
     try:
         return resolve(name)

@@ -178,7 +178,7 @@ class LatentBigramModel(BaseEstimator):
         return getattr(torch, self.dtype)
 
     def _device(self):
-        from elbocheck.fast._device import resolve_device
+        from elbocheck.device import resolve_device
 
         return resolve_device(self.device)
 

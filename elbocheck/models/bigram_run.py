@@ -42,7 +42,7 @@ def run_em(corpus, states: int, iters: int, restarts: int, tol: float, seed: int
     `progress(total=..., desc=..., unit=...)` makes a tqdm-like bar (none when None). ValueError for bad settings
     or an empty corpus."""
     from elbocheck.fast import bigram_em
-    from elbocheck.fast._device import device_name, resolve_device
+    from elbocheck.device import device_name, resolve_device
     from elbocheck.models.bigram import LatentBigramModel
 
     started = time.perf_counter()

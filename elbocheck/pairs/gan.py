@@ -8,7 +8,7 @@ import elbocheck.fast.gan
 import elbocheck.reference.gan
 from elbocheck import fast, reference
 from elbocheck.pairs.core import Pair, Sample
-from elbocheck.reference._nn import init_mlp
+from elbocheck.shared.nn import init_mlp
 
 HIDDEN = ("relu", "tanh", "leaky_relu")
 

@@ -9,7 +9,7 @@ import elbocheck.fast.residual
 import elbocheck.reference.residual
 from elbocheck import fast, reference
 from elbocheck.pairs.core import Pair, Sample
-from elbocheck.reference._nn import init_mlp
+from elbocheck.shared.nn import init_mlp
 
 HIDDEN = ("tanh", "sigmoid")
 

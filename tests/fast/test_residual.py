@@ -9,7 +9,7 @@ from torch.func import jacrev
 
 from elbocheck.fast import residual as fast
 from elbocheck.reference import residual as reference
-from elbocheck.reference._nn import init_mlp
+from elbocheck.shared.nn import init_mlp
 from tests.strategies import seeds
 
 placements = st.sampled_from(reference.PLACEMENTS)

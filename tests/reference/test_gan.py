@@ -7,7 +7,8 @@ import pytest
 from hypothesis import assume, example, given, strategies as st
 
 from elbocheck.reference import gan
-from elbocheck.reference._nn import init_mlp, mlp_forward
+from elbocheck.reference._nn import mlp_forward
+from elbocheck.shared.nn import init_mlp
 from tests.strategies import gan_problems
 
 STEP = 1e-6

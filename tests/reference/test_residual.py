@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from elbocheck.reference import residual
-from elbocheck.reference._nn import init_mlp
+from elbocheck.shared.nn import init_mlp
 from tests.strategies import seeds
 
 widths = st.integers(min_value=3, max_value=7)

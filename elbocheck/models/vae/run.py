@@ -142,7 +142,7 @@ def result_document(config, data, tensors, trainers, history, final, baseline, d
     """What result.json holds: the command, the data, the settings, the held-out figures beside the baseline."""
     import torch
 
-    from elbocheck.fast._device import device_name
+    from elbocheck.device import device_name
 
     bernoulli = config.decoder == "bernoulli"
     result = {
@@ -200,7 +200,7 @@ def run_vae(data, config, epochs: int, iwae: int, device, out: Path, threads: in
     checkpoint. The folder `out` must exist."""
     import torch
 
-    from elbocheck.fast._device import synchronize
+    from elbocheck.device import synchronize
     from elbocheck.models.vae.trainer import prior_means
 
     state = None

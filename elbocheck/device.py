@@ -1,4 +1,5 @@
-"""Choosing the device and dtype that `fast` functions run on."""
+"""Choosing the device and dtype that `fast` functions run on, and naming it in results: used by the commands and
+the benchmark suites (`fast` functions themselves run on the device of their inputs)."""
 
 from __future__ import annotations
 
