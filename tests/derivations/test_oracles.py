@@ -1,4 +1,4 @@
-"""Each claim's verdict agrees with an independent NumPy/SciPy computation (tests/derivations/oracles.py)."""
+"""Each claim's verdict agrees with an independent NumPy/SciPy computation (tests/derivations/oracles/)."""
 
 import numpy as np
 import pytest
