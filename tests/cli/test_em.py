@@ -24,17 +24,11 @@ TEXT = "\n".join(
 )
 
 
-def run(capsys, *argv):
-    code = main(["em", *argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def test_writes_result_json_loglik_png_and_params_npz(tmp_path, capsys):
+def test_writes_result_json_loglik_png_and_params_npz(tmp_path, cli):
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(TEXT, encoding="utf-8")
     out = tmp_path / "out"
-    code, stdout, _ = run(capsys, "--corpus", str(corpus), "--states", "3", "--iters", "6", "--restarts", "2",
+    code, stdout, _ = cli("em", "--corpus", str(corpus), "--states", "3", "--iters", "6", "--restarts", "2",
                           "--device", "cpu", "--out", str(out))
     assert code == 0
     result = json.loads((out / "result.json").read_text())
@@ -54,8 +48,8 @@ def test_writes_result_json_loglik_png_and_params_npz(tmp_path, capsys):
     assert "top words" in stdout and result["command"].startswith("elbocheck em --corpus")
 
 
-def test_runs_on_the_default_corpus(tmp_path, capsys):
-    code, stdout, _ = run(capsys, "--states", "2", "--iters", "2", "--restarts", "1", "--device", "cpu",
+def test_runs_on_the_default_corpus(tmp_path, cli):
+    code, stdout, _ = cli("em", "--states", "2", "--iters", "2", "--restarts", "1", "--device", "cpu",
                           "--out", str(tmp_path / "out"))
     assert code == 0
     result = json.loads((tmp_path / "out" / "result.json").read_text())
@@ -130,23 +124,23 @@ def bad_inputs(tmp_path):
 
 
 @pytest.mark.parametrize("case", range(12))
-def test_bad_input_is_one_line_on_stderr_exit_2_and_nothing_written(tmp_path, capsys, case):
+def test_bad_input_is_one_line_on_stderr_exit_2_and_nothing_written(tmp_path, cli, case):
     cases = bad_inputs(tmp_path)
     if case >= len(cases):
         pytest.skip("a CUDA device is present, so --device cuda is valid")
     argv, message = cases[case]
     out = tmp_path / "out"
-    code, _, stderr = run(capsys, *argv, "--out", str(out))
+    code, _, stderr = cli("em", *argv, "--out", str(out))
     assert code == 2
     assert stderr.count("\n") == 1 and stderr.startswith("elbocheck em: error:") and message in stderr
     assert not out.exists()
 
 
-def test_an_existing_file_as_out_is_refused(tmp_path, capsys):
+def test_an_existing_file_as_out_is_refused(tmp_path, cli):
     (tmp_path / "corpus.txt").write_text(TEXT, encoding="utf-8")
     taken = tmp_path / "taken"
     taken.write_text("keep me", encoding="utf-8")
-    code, _, stderr = run(capsys, "--corpus", str(tmp_path / "corpus.txt"), "--out", str(taken))
+    code, _, stderr = cli("em", "--corpus", str(tmp_path / "corpus.txt"), "--out", str(taken))
     assert code == 2 and "--out" in stderr and taken.read_text() == "keep me"
 
 
@@ -157,10 +151,10 @@ def test_a_non_integer_option_is_a_usage_error(tmp_path, capsys):
     assert capsys.readouterr().err.count("\n") == 1 and not (tmp_path / "out").exists()
 
 
-def test_a_corpus_too_small_to_hold_out_still_fits_and_says_so(tmp_path, capsys):
+def test_a_corpus_too_small_to_hold_out_still_fits_and_says_so(tmp_path, cli):
     corpus = tmp_path / "one.txt"
     corpus.write_text("the cat saw the dog and the dog saw the cat", encoding="utf-8")
-    code, stdout, _ = run(capsys, "--corpus", str(corpus), "--states", "2", "--iters", "3", "--device", "cpu",
+    code, stdout, _ = cli("em", "--corpus", str(corpus), "--states", "2", "--iters", "3", "--device", "cpu",
                           "--out", str(tmp_path / "out"))
     result = json.loads((tmp_path / "out" / "result.json").read_text())
     assert code == 0 and "held-out: none" in stdout

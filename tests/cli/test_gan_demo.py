@@ -8,20 +8,13 @@ import pytest
 import torch
 from PIL import Image
 
-from elbocheck.cli import main
 from elbocheck.commands import gan_demo
 
 
-def run(capsys, *argv):
-    code = main(["gan-demo", *argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def test_writes_samples_png_and_result_json_and_prints_the_gradient_table(tmp_path, capsys):
+def test_writes_samples_png_and_result_json_and_prints_the_gradient_table(tmp_path, cli):
     out = tmp_path / "demo"
     threads = torch.get_num_threads()
-    code, stdout, _ = run(capsys, "--steps", "40", "--batch", "64", "--strings", "512", "--device", "cpu",
+    code, stdout, _ = cli("gan-demo", "--steps", "40", "--batch", "64", "--strings", "512", "--device", "cpu",
                           "--out", str(out))
     assert code == 0
     assert torch.get_num_threads() == threads
@@ -57,16 +50,16 @@ def test_snapshot_steps_are_distinct_and_end_at_the_last_step():
         (["--device", "tpu"], "device"),
     ],
 )
-def test_bad_input_is_one_line_on_stderr_exit_2_and_nothing_on_disk(tmp_path, capsys, argv, message):
+def test_bad_input_is_one_line_on_stderr_exit_2_and_nothing_on_disk(tmp_path, cli, argv, message):
     out = tmp_path / "demo"
-    code, stdout, stderr = run(capsys, *argv, "--out", str(out))
+    code, stdout, stderr = cli("gan-demo", *argv, "--out", str(out))
     assert code == 2
     assert stderr.count("\n") == 1 and message in stderr and "Traceback" not in stderr
     assert not out.exists()
 
 
-def test_out_that_is_a_file_is_refused(tmp_path, capsys):
+def test_out_that_is_a_file_is_refused(tmp_path, cli):
     target = tmp_path / "file"
     target.write_text("keep")
-    code, _, stderr = run(capsys, "--steps", "1", "--out", str(target))
+    code, _, stderr = cli("gan-demo", "--steps", "1", "--out", str(target))
     assert code == 2 and "--out" in stderr and target.read_text() == "keep"

@@ -6,7 +6,6 @@ import json
 import numpy as np
 import pytest
 
-from elbocheck.cli import main
 from elbocheck.commands import residual as command
 
 TEXT = "the cat sat on the mat. the dog sat on the log. a cat saw a dog; the dog saw the cat!\n" * 20
@@ -14,17 +13,11 @@ TINY = ["--steps", "4", "--depths", "1,2", "--jacobian-depth", "3", "--draws", "
         "--context", "6", "--batch-size", "2", "--device", "cpu"]
 
 
-def run(capsys, *argv):
-    code = main(["residual", *argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def test_writes_gradnorm_jacobian_and_json(tmp_path, capsys):
+def test_writes_gradnorm_jacobian_and_json(tmp_path, cli):
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(TEXT, encoding="utf-8")
     out = tmp_path / "out"
-    code, stdout, _ = run(capsys, *TINY, "--placements", "post,pre,prenorm", "--corpus", str(corpus),
+    code, stdout, _ = cli("residual", *TINY, "--placements", "post,pre,prenorm", "--corpus", str(corpus),
                           "--out", str(out))
     assert code == 0
     for name in ("gradnorm.png", "jacobian.png"):
@@ -42,9 +35,9 @@ def test_writes_gradnorm_jacobian_and_json(tmp_path, capsys):
     assert "median 2nd half" in stdout and "||dx_L/dx_0||_2" in stdout
 
 
-def test_the_same_seed_gives_the_same_curves_on_the_default_corpus(tmp_path, capsys):
+def test_the_same_seed_gives_the_same_curves_on_the_default_corpus(tmp_path, cli):
     for name in ("a", "b"):
-        assert run(capsys, *TINY, "--depths", "1", "--draws", "1", "--out", str(tmp_path / name))[0] == 0
+        assert cli("residual", *TINY, "--depths", "1", "--draws", "1", "--out", str(tmp_path / name))[0] == 0
     first, second = (json.loads((tmp_path / name / "result.json").read_text()) for name in ("a", "b"))
     assert first["runs"] == second["runs"] and first["jacobian_norms"] == second["jacobian_norms"]
 
@@ -68,9 +61,9 @@ def test_parse_helpers():
         (["--device", "tpu"], "device: expected 'cpu', 'cuda' or 'auto'"),
     ],
 )
-def test_bad_input_is_one_line_exit_2_and_nothing_on_disk(tmp_path, capsys, argv, message):
+def test_bad_input_is_one_line_exit_2_and_nothing_on_disk(tmp_path, cli, argv, message):
     out = tmp_path / "out"
-    code, stdout, stderr = run(capsys, *argv, "--out", str(out))
+    code, stdout, stderr = cli("residual", *argv, "--out", str(out))
     assert code == 2 and stdout == ""
     assert stderr.startswith("elbocheck residual: error: ") and message in stderr and stderr.count("\n") == 1
     assert not out.exists()

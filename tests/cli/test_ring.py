@@ -7,18 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from elbocheck.cli import main
 
-
-def run(capsys, *argv):
-    code = main(["ring", *argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def test_writes_ring_png_and_json_with_both_estimators(tmp_path, capsys):
+def test_writes_ring_png_and_json_with_both_estimators(tmp_path, cli):
     out = tmp_path / "out"
-    code, stdout, _ = run(capsys, "--N", "6", "--J", "0.8", "--samples", "200,20", "--repeats", "6", "--seed", "3",
+    code, stdout, _ = cli("ring", "--N", "6", "--J", "0.8", "--samples", "200,20", "--repeats", "6", "--seed", "3",
                           "--device", "cpu", "--out", str(out))
     assert code == 0
     assert (out / "ring.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -41,9 +33,9 @@ def test_writes_ring_png_and_json_with_both_estimators(tmp_path, capsys):
     assert result["command"].startswith("elbocheck ring --N 6")
 
 
-def test_the_same_seed_gives_the_same_estimates(tmp_path, capsys):
+def test_the_same_seed_gives_the_same_estimates(tmp_path, cli):
     for name in ("a", "b"):
-        assert run(capsys, "--N", "4", "--samples", "15", "--repeats", "3", "--device", "cpu",
+        assert cli("ring", "--N", "4", "--samples", "15", "--repeats", "3", "--device", "cpu",
                    "--out", str(tmp_path / name))[0] == 0
     first, second = (json.loads((tmp_path / name / "result.json").read_text())["fits"] for name in ("a", "b"))
     assert first == second
@@ -63,9 +55,9 @@ def test_the_same_seed_gives_the_same_estimates(tmp_path, capsys):
         (["--device", "tpu"], "device: expected 'cpu', 'cuda' or 'auto'"),
     ],
 )
-def test_bad_input_is_one_line_exit_2_and_nothing_on_disk(tmp_path, capsys, argv, message):
+def test_bad_input_is_one_line_exit_2_and_nothing_on_disk(tmp_path, cli, argv, message):
     out = tmp_path / "out"
-    code, stdout, stderr = run(capsys, *argv, "--out", str(out))
+    code, stdout, stderr = cli("ring", *argv, "--out", str(out))
     assert code == 2 and stdout == ""
     assert stderr.startswith("elbocheck ring: error: ") and message in stderr and stderr.count("\n") == 1
     assert not out.exists()
