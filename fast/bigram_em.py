@@ -346,6 +346,8 @@ def fit(
     restarts: int = 1,
     init: tuple[torch.Tensor, torch.Tensor] | None = None,
     callback: Callable[[int, torch.Tensor, torch.Tensor, torch.Tensor], None] | None = None,
+    reduce: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    previous: torch.Tensor | None = None,
 ) -> FitResult:
     """EM (seed 001 section 2, claims 001-2-estep, 001-2-mstep) for R restarts at once, in the dtype and on the
     device of `counts`; returns the best.
@@ -354,6 +356,14 @@ def fit(
     Starts from `init` ((V+1, m), (m, V), or with a leading restart axis), else initial_params(V, m, seed, restarts).
     `callback(iteration, A, B, log_likelihoods)` sees the batched parameters after each iteration and the
     log-likelihood (R,) of the parameters before it.
+
+    `reduce(tensor)`, when given, sums a tensor over the processes that each hold a part of the counts (C = sum of
+    the parts; e.g. elbocheck.distributed.all_reduce_sum): it is applied to the expected counts and the
+    log-likelihoods, which are linear in C, so every process fits the model of the whole C (and a process may hold
+    no counts at all).
+
+    `previous`, when resuming a fit from `init`: the log-likelihoods (R,) of the parameters one iteration before
+    `init`, so that the stopping rule compares the first iteration with it, as the uninterrupted fit would.
     """
     if not isinstance(n_iter, (int, np.integer)) or isinstance(n_iter, bool) or n_iter < 1:
         raise ValueError(f"n_iter: expected an integer >= 1, got {n_iter!r}")
@@ -361,7 +371,7 @@ def fit(
         raise ValueError(f"tol: expected a number >= 0, got {tol!r}")
     if not isinstance(counts, BigramCounts):
         raise ValueError(f"counts: expected bigram_counts(sentences, V), got {type(counts).__name__}")
-    if counts.nnz == 0:
+    if counts.nnz == 0 and reduce is None:
         raise ValueError("counts: expected at least one token, got an empty corpus")
     dtype, device = counts.values.dtype, counts.values.device
     if init is None:
@@ -374,16 +384,18 @@ def fit(
     history = []
     done = False
     iterations = 0
+    total = reduce if reduce is not None else (lambda tensor: tensor)
     for iterations in range(1, n_iter + 1):
-        context, emission, before = _expected_counts(blocks, A, B)
+        context, emission, before = (total(sums) for sums in _expected_counts(blocks, A, B))
         A, B = m_step(context, emission)
         history.append(before)
         if callback is not None:
             callback(iterations, A, B, before)
-        if len(history) >= 2 and _converged(history[-2], history[-1], tol):
+        if previous is not None and _converged(previous, before, tol):
             done = True
             break
-    history.append(blocks.log_likelihood(blocks.sampled_product(A, B)))
+        previous = before
+    history.append(total(blocks.log_likelihood(blocks.sampled_product(A, B))))
     done = done or _converged(history[-2], history[-1], tol)
     curves = torch.stack(history, dim=1)  # (R, iterations + 1)
     finals = curves[:, -1]

@@ -79,3 +79,35 @@ def test_an_incomplete_torchrun_environment_is_refused_naming_the_variable(monke
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(ValueError, match="RANK"):
         distributed.setup("cpu")
+
+
+def fit_in_two(path, out):
+    from functools import partial
+
+    from elbocheck.fast import bigram_em
+
+    group, _ = distributed.setup("cpu")
+    try:
+        _, train, _ = streaming.count_corpus(path, min_count=1, group=group)
+        result = bigram_em.fit(train, 3, n_iter=8, tol=0.0, restarts=2, reduce=partial(distributed.all_reduce_sum,
+                                                                                        group=group))
+        if group.is_main:
+            np.savez(out, A=result.A.numpy(), B=result.B.numpy(), history=result.log_likelihoods.numpy(),
+                     local_tokens=train.n_tokens)
+    finally:
+        distributed.shutdown(group)
+
+
+def test_em_on_two_processes_equals_em_on_one(tmp_path):
+    from elbocheck.fast import bigram_em
+
+    path = tmp_path / "corpus.txt"
+    path.write_bytes(TEXT.encode("utf-8"))
+    run_ranks(fit_in_two, 2, path, tmp_path / "fit.npz")
+    found = np.load(tmp_path / "fit.npz")
+    _, train, _ = streaming.count_corpus(path, min_count=1)
+    alone = bigram_em.fit(train, 3, n_iter=8, tol=0.0, restarts=2)
+    assert found["local_tokens"] < train.n_tokens
+    np.testing.assert_allclose(found["history"], alone.log_likelihoods.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(found["A"], alone.A.numpy(), rtol=1e-10, atol=1e-300)
+    np.testing.assert_allclose(found["B"], alone.B.numpy(), rtol=1e-10, atol=1e-300)

@@ -208,3 +208,17 @@ def test_cuda_is_deterministic_and_agrees_with_cpu():
     assert torch.equal(first.A, second.A) and torch.equal(first.log_likelihoods, second.log_likelihoods)
     torch.testing.assert_close(first.A.cpu(), cpu.A, rtol=1e-9, atol=1e-12)
     torch.testing.assert_close(first.log_likelihoods.cpu(), cpu.log_likelihoods, rtol=1e-12, atol=0)
+
+
+def test_a_fit_resumed_from_its_parameters_and_last_log_likelihood_follows_the_uninterrupted_one():
+    counts = fast.bigram_counts(as_tensors(random_corpus(8, 20, 60, 8)), 20, dtype=torch.float64)
+    whole = fast.fit(counts, 3, n_iter=40, tol=1e-3, seed=1)
+    assert whole.converged and 4 < whole.n_iter < 40
+    seen = []
+    first = fast.fit(counts, 3, n_iter=3, tol=1e-3, seed=1, callback=lambda i, A, B, before: seen.append((A, B, before)))
+    A, B, _ = seen[-1]
+    rest = fast.fit(counts, 3, n_iter=37, tol=1e-3, init=(A, B), previous=seen[-1][2])
+    assert first.n_iter + rest.n_iter == whole.n_iter and rest.converged
+    torch.testing.assert_close(torch.cat([first.log_likelihoods[:-1], rest.log_likelihoods]), whole.log_likelihoods,
+                               rtol=1e-12, atol=0)
+    torch.testing.assert_close(rest.A, whole.A, rtol=1e-12, atol=1e-300)
