@@ -137,3 +137,24 @@ def share(start: int, stop: int, group: Group = SINGLE) -> slice:
     base, extra = divmod(count, group.world_size)
     first = start + group.rank * base + min(group.rank, extra)
     return slice(first, first + base + (group.rank < extra))
+
+
+def count_distinct(keys, group: Group = SINGLE) -> int:
+    """The number of distinct values among every process's integer `keys` (NumPy, each process's own distinct),
+    without gathering them all in one place: process o receives the keys with key % world_size == o."""
+    import numpy as np
+
+    keys = np.asarray(keys, dtype=np.int64)
+    if not group.distributed:
+        return int(np.unique(keys).size)
+    distinct = 0
+    for owner in range(group.world_size):
+        mine = keys[keys % group.world_size == owner]
+        received = [None] * group.world_size if group.rank == owner else None
+        dist.gather_object(mine, received, dst=owner)
+        if group.rank == owner:
+            distinct = int(np.unique(np.concatenate(received)).size)
+    total = torch.tensor([float(distinct)], dtype=torch.float64)
+    if group.backend == "nccl":
+        total = total.cuda()
+    return int(all_reduce_sum(total, group).item())

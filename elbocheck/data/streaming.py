@@ -8,7 +8,7 @@ merged as pieces arrive); memory is O(nnz(C) + V + chunk).
 
 Held-out sentences: a sentence goes to the held-out data when a hash of (`seed`, the byte offset naming it) falls
 below `heldout_fraction`, so the split does not depend on chunks or on how many processes share the file.
-When fewer sentences than round(heldout_fraction * sentences) = 0 would be held out, none is (as for a tiny text).
+When round(heldout_fraction * sentences) is 0 (a tiny text), or no sentence is left for training, none is held out.
 
 The vocabulary is the training tokens seen at least `min_count` times, most frequent first (ties in code-point
 order), then <unk> for every other token when there is one (DESIGN.md: ids 1..V, 0 is the start symbol *).
@@ -239,6 +239,7 @@ class Vocabulary:
     heldout_fraction: float
     seed: int
     holds_out: bool
+    sentences: tuple[int, int] = (0, 0)  # non-empty training and held-out sentences of the whole corpus
 
     @property
     def V(self) -> int:
@@ -266,7 +267,8 @@ class Vocabulary:
         return {
             "format": VOCABULARY_FORMAT, "tokens": self.spec.as_dict(), "min_count": self.min_count,
             "heldout_fraction": self.heldout_fraction, "seed": self.seed, "holds_out": self.holds_out,
-            "unknown": UNKNOWN if self.unknown_id else None, "words": self.words, "counts": self.counts,
+            "unknown": UNKNOWN if self.unknown_id else None, "sentences": list(self.sentences),
+            "words": self.words, "counts": self.counts,
         }
 
     @staticmethod
@@ -277,7 +279,8 @@ class Vocabulary:
                 raise KeyError
             spec = TokenSpec(data["tokens"]["mode"], data["tokens"]["lowercase"])
             return Vocabulary(list(data["words"]), [int(c) for c in data["counts"]], spec, int(data["min_count"]),
-                              float(data["heldout_fraction"]), int(data["seed"]), bool(data["holds_out"]))
+                              float(data["heldout_fraction"]), int(data["seed"]), bool(data["holds_out"]),
+                              tuple(int(n) for n in data.get("sentences", (0, 0))))
         except (KeyError, TypeError, ValueError):
             raise ValueError(f"{name}: expected a vocabulary written by elbocheck (format {VOCABULARY_FORMAT})") from None
 
@@ -312,7 +315,8 @@ def agree_vocabulary(summaries, spec: TokenSpec, min_count: int = 2, heldout_fra
     needs_unknown = len(kept) < len(totals) or not kept
     words = kept + ([UNKNOWN] if needs_unknown else [])
     counts = [train[word] for word in kept] + ([sum(train.values()) - sum(train[w] for w in kept)] if needs_unknown else [])
-    return Vocabulary(words, counts, spec, min_count, heldout_fraction, seed, bool(holds_out))
+    split = (int(sentences[0]), int(sentences[1])) if holds_out else (int(sentences.sum()), 0)
+    return Vocabulary(words, counts, spec, min_count, heldout_fraction, seed, bool(holds_out), split)
 
 
 def final_ids(local: LocalCounts, vocabulary: Vocabulary) -> np.ndarray:

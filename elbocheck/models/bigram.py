@@ -64,9 +64,31 @@ class LatentBigramModel(BaseEstimator):
 
         self._check_params()
         sentences, V, vocabulary = self._encode(X, lengths, fitting=True)
+        counts = bigram_em.bigram_counts([torch.from_numpy(s) for s in sentences], V, dtype=self._torch_dtype(),
+                                         device=self._device())
+        return self.fit_counts(counts, vocabulary, callback=callback)
+
+    def fit_counts(self, counts, vocabulary: list[str] | None = None, callback: Callable | None = None,
+                   reduce: Callable | None = None, resume=None) -> "LatentBigramModel":
+        """Fit by EM on bigram counts C already made (elbocheck.fast.bigram_em.BigramCounts, e.g. streamed from a
+        file by elbocheck.data.streaming.count_corpus), `vocabulary` the words of ids 0..V-1 if any; returns self.
+
+        `reduce(tensor)` sums over processes that each hold part of C (elbocheck.distributed.all_reduce_sum), so
+        each fits the model of the whole; `resume` = (A (R, V+1, m), B (R, m, V), previous log-likelihoods (R,))
+        continues a fit from its parameters after some iteration (see elbocheck.fast.bigram_em.fit)."""
+        import torch
+
+        from elbocheck.fast import bigram_em
+
+        self._check_params()
+        V = counts.V
         torch_dtype, device = self._torch_dtype(), self._device()
-        counts = bigram_em.bigram_counts([torch.from_numpy(s) for s in sentences], V, dtype=torch_dtype, device=device)
-        start = bigram_em.initial_params(V, self.n_states, self.random_state, self.n_restarts, torch_dtype, device)
+        counts = counts.to(device=device, dtype=torch_dtype)
+        if resume is None:
+            start = bigram_em.initial_params(V, self.n_states, self.random_state, self.n_restarts, torch_dtype, device)
+            previous = None
+        else:
+            start, previous = resume[:2], resume[2]
         histories = []
 
         def record(iteration, A, B, before):
@@ -74,7 +96,8 @@ class LatentBigramModel(BaseEstimator):
             if callback is not None:
                 callback(iteration, A, B, before)
 
-        result = bigram_em.fit(counts, self.n_states, n_iter=self.max_iter, tol=self.tol, init=start, callback=record)
+        result = bigram_em.fit(counts, self.n_states, n_iter=self.max_iter, tol=self.tol, init=start, callback=record,
+                               reduce=reduce, previous=previous)
         finals = result.restart_log_likelihoods.double().cpu()
         self.A_ = result.A.cpu().numpy()
         self.B_ = result.B.cpu().numpy()

@@ -24,6 +24,8 @@ __all__ = [
 TOP_WORDS = 8
 UNIGRAM_WEIGHT = 0.1  # a fixed weight, not fitted to the held-out data
 HELDOUT_FRACTION = 0.1
+CHECKPOINT_SECONDS = 60.0
+CHECKPOINT_FORMAT = 1
 
 
 @dataclass
@@ -36,56 +38,129 @@ class EMRun:
     params: dict
 
 
+@dataclass(frozen=True)
+class CountedCorpus:
+    """A corpus as EM needs it: its name, the words of ids 1..V, this process's training and held-out bigram counts
+    (elbocheck.fast.bigram_em.BigramCounts; summed over the processes they give the whole corpus's) and the
+    whole corpus's sentence numbers."""
+
+    name: str
+    vocab: list
+    train: object
+    heldout: object
+    train_sentences: int
+    heldout_sentences: int
+
+    @property
+    def V(self) -> int:
+        return len(self.vocab)
+
+    def word(self, token_id: int) -> str:
+        return self.vocab[token_id - 1]
+
+    @staticmethod
+    def of(corpus, dtype: torch.dtype, device) -> "CountedCorpus":
+        """The counts of an in-memory elbocheck.data.corpus.Corpus (sentences of ids), or `corpus` itself."""
+        from elbocheck.fast import bigram_em
+
+        if isinstance(corpus, CountedCorpus):
+            return corpus
+        train = bigram_em.bigram_counts(corpus.train, corpus.V, dtype=dtype, device=device)
+        heldout = bigram_em.bigram_counts(corpus.heldout, corpus.V, dtype=dtype, device=device)
+        return CountedCorpus(corpus.name, corpus.vocab, train, heldout, len(corpus.train), len(corpus.heldout))
+
+
+def _identity(tensor):
+    return tensor
+
+
 def run_em(corpus, states: int, iters: int, restarts: int, tol: float, seed: int, dtype: str = "float64",
-           device="cpu", progress=None) -> EMRun:
-    """Fit `LatentBigramModel` on corpus.train and evaluate it on corpus.heldout (see the module's docstring).
-    `progress(total=..., desc=..., unit=...)` makes a tqdm-like bar (none when None). ValueError for bad settings
-    or an empty corpus."""
+           device="cpu", progress=None, group=None, checkpoint: Path | None = None, resume: bool = False) -> EMRun:
+    """Fit `LatentBigramModel` on the training counts of `corpus` (an elbocheck.data.corpus.Corpus or a
+    CountedCorpus) and evaluate it on the held-out ones (see the module's docstring).
+
+    `progress(total=..., desc=..., unit=...)` makes a tqdm-like bar (none when None). `group`: the processes
+    (elbocheck.distributed.Group) that each hold part of the counts; expected counts and every figure are summed
+    over them, so each process fits and reports the whole corpus's model. `checkpoint`: a file the main process
+    rewrites after an iteration at most every CHECKPOINT_SECONDS and after the last, from which `resume`
+    continues the fit exactly (every process reads it). ValueError for bad settings, an empty corpus or a
+    checkpoint of another run."""
+    from functools import partial
+
+    from elbocheck import distributed
     from elbocheck.fast import bigram_em
     from elbocheck.device import device_name, resolve_device
     from elbocheck.models.bigram import LatentBigramModel
 
     started = time.perf_counter()
     device = resolve_device(device)
+    group = group or distributed.SINGLE
+    reduce = partial(distributed.all_reduce_sum, group=group) if group.distributed else None
+    total = reduce or _identity
+    is_main = group.is_main
     model = LatentBigramModel(n_states=states, n_restarts=restarts, tol=tol, max_iter=iters, random_state=seed,
                               n_features=corpus.V, dtype=dtype, device=str(device))
-    column, lengths = _column(corpus.train)
     model._check_params()
     torch_dtype = model._torch_dtype()
-    train = bigram_em.bigram_counts(corpus.train, corpus.V, dtype=torch_dtype, device=device)
-    heldout = bigram_em.bigram_counts(corpus.heldout, corpus.V, dtype=torch_dtype, device=device)
-    train_tokens, heldout_tokens = train.n_tokens, heldout.n_tokens
-    unigram = torch.as_tensor(unigram_probabilities(train), dtype=torch_dtype, device=device)
-    start_A, start_B = bigram_em.initial_params(corpus.V, states, seed, restarts, torch_dtype, device)
-    heldout_curves = [heldout_log_likelihoods(heldout, start_A, start_B, unigram, UNIGRAM_WEIGHT)]
+    corpus = CountedCorpus.of(corpus, torch_dtype, device)
+    train, heldout = (counts.to(device=device, dtype=torch_dtype) for counts in (corpus.train, corpus.heldout))
+    token_totals = total(torch.tensor([train.n_tokens, heldout.n_tokens], dtype=torch.float64, device=device))
+    train_tokens, heldout_tokens = (float(value) for value in token_totals)
+    if train_tokens <= 0:
+        raise ValueError("corpus: expected at least one training token, got none")
+    unigram = torch.as_tensor(unigram_probabilities(train, total), dtype=torch_dtype, device=device)
+    settings = {"corpus": corpus.name, "states": states, "restarts": restarts, "seed": seed, "dtype": dtype,
+                "V": corpus.V, "train_tokens": train_tokens}
+    state = _agreed_checkpoint(checkpoint, settings, group, torch_dtype, device) if resume else None
+    if state is None:
+        start_A, start_B = bigram_em.initial_params(corpus.V, states, seed, restarts, torch_dtype, device)
+        train_curves, resume_from = [], None
+        heldout_curves = [_heldout(heldout, start_A, start_B, unigram, total)]
+    else:
+        train_curves, heldout_curves = state["train_curves"], state["heldout_curves"]
+        resume_from = (state["A"], state["B"], train_curves[-1].to(device=device, dtype=torch_dtype))
+    done_before = len(train_curves)
     loaded = time.perf_counter()
-
-    bar = progress(total=iters, desc="EM", unit="it") if progress is not None else None
+    remaining = iters - done_before
+    bar = progress(total=iters, initial=done_before, desc="EM", unit="it") if progress is not None else None
+    last_saved = [time.perf_counter()]
 
     def show(iteration, A, B, before):
-        heldout_curves.append(heldout_log_likelihoods(heldout, A, B, unigram, UNIGRAM_WEIGHT))
+        train_curves.append(before.double().cpu())
+        heldout_curves.append(_heldout(heldout, A, B, unigram, total))
         if bar is not None:
             per_token_now = float(before.double().max()) / train_tokens
             bar.set_postfix({"loglik/token": f"{per_token_now:.4f}", "train ppl": f"{math.exp(-per_token_now):.1f}"})
             bar.update(1)
+        last = iteration == remaining
+        if checkpoint is not None and is_main and (last or time.perf_counter() - last_saved[0] >= CHECKPOINT_SECONDS):
+            save_checkpoint(checkpoint, settings, A, B, train_curves, heldout_curves)
+            last_saved[0] = time.perf_counter()
 
+    if remaining < 1:
+        raise ValueError(f"--iters: the checkpoint holds {done_before} iterations already; ask for more to resume")
     try:
-        model.fit(column, lengths, callback=show)
+        model.max_iter = remaining
+        model.fit_counts(train, callback=show, reduce=reduce, resume=resume_from)
+        model.max_iter = iters
     finally:
         if bar is not None:
             bar.close()
     fitted = time.perf_counter()
-
     best = model.best_restart_
-    restart_curves = (model.restart_log_likelihood_histories_ / train_tokens).tolist()  # (R, iterations + 1)
-    final = float(model.restart_log_likelihood_histories_[best, -1])
+    finals = torch.as_tensor(model.restart_log_likelihood_histories_[:, -1]).double()
+    restart_curves = (torch.stack(train_curves + [finals], dim=1) / train_tokens).tolist()  # (R, iterations + 1)
+    final = float(finals[best])
     pure, mixed, zero_tokens = (float(value[best]) for value in heldout_curves[-1])
-    unigram_total = unigram_log_likelihood(train, heldout)
-    bigram_total = bigram_log_likelihood(train, heldout)
+    unigram_total = float(total(torch.tensor([unigram_log_likelihood(train, heldout, unigram.double().cpu().numpy())],
+                                             dtype=torch.float64, device=device)))
+    bigram_total = float(total(torch.tensor([bigram_log_likelihood(train, heldout, group)], dtype=torch.float64,
+                                            device=device)))
     pure_curve = [per_token(float(curve[0][best]), heldout_tokens) for curve in heldout_curves]
     mixed_curve = [per_token(float(curve[1][best]), heldout_tokens) for curve in heldout_curves]
     A = torch.as_tensor(model.A_)
     B = torch.as_tensor(model.B_)
+    iterations = len(train_curves)
     document = {
         "settings": {
             "corpus": corpus.name, "states": states, "iters": iters, "restarts": restarts, "tol": tol, "seed": seed,
@@ -93,12 +168,13 @@ def run_em(corpus, states: int, iters: int, restarts: int, tol: float, seed: int
         },
         "device": device_name(device),
         "corpus": {
-            "V": corpus.V, "train_sentences": len(corpus.train), "train_tokens": int(train_tokens),
-            "heldout_sentences": len(corpus.heldout), "heldout_tokens": int(heldout_tokens),
-            "train_bigram_types": train.nnz,
+            "V": corpus.V, "train_sentences": corpus.train_sentences, "train_tokens": int(train_tokens),
+            "heldout_sentences": corpus.heldout_sentences, "heldout_tokens": int(heldout_tokens),
+            "train_bigram_types": distributed.count_distinct((train.rows * corpus.V + train.col).cpu().numpy(), group),
         },
-        "iterations": model.n_iter_,
-        "converged": model.converged_,
+        "iterations": iterations,
+        "resumed_from_iteration": done_before,
+        "converged": bool(model.converged_),
         "best_restart": best,
         "log_likelihood_per_token": {
             "train_history": restart_curves[best],
@@ -116,9 +192,10 @@ def run_em(corpus, states: int, iters: int, restarts: int, tol: float, seed: int
             "bigram_add_one_heldout": perplexity(bigram_total, heldout_tokens),
         },
         "heldout_tokens_with_zero_probability": zero_tokens,
-        "states": top_words(corpus, A, B, train),
+        "states": top_words(corpus, A, B, train, total=total),
         "timings_seconds": {
-            "load": loaded - started, "fit": fitted - loaded, "per_iteration": (fitted - loaded) / model.n_iter_,
+            "load": loaded - started, "fit": fitted - loaded,
+            "per_iteration": (fitted - loaded) / max(iterations - done_before, 1),
         },
     }
     per_token_figures = document["log_likelihood_per_token"]
@@ -130,7 +207,7 @@ def run_em(corpus, states: int, iters: int, restarts: int, tol: float, seed: int
         {"add-one unigram, held-out": per_token_figures["unigram_add_one_heldout"],
          "add-one bigram, held-out": per_token_figures["bigram_add_one_heldout"]},
         f"latent bigram EM on {Path(corpus.name).name}: V={corpus.V}, m={states}, {restarts} restarts",
-    )
+    ) if is_main else None
     params = {"A": A.double().numpy(), "B": B.double().numpy(), "vocab": np.array(corpus.vocab)}
     return EMRun(model=model, document=document, figure=figure, params=params)
 
@@ -142,29 +219,116 @@ def _column(sentences) -> tuple[np.ndarray, list[int]]:
     return (tokens - 1)[:, None], lengths
 
 
-def unigram_probabilities(train) -> np.ndarray:
-    """The add-one unigram p(x') = (n(x') + 1) / (N + V), n(x') the training count of x': float64 NumPy (V,)."""
+def save_checkpoint(path: Path, settings: dict, A, B, train_curves: list, heldout_curves: list) -> None:
+    """Every restart's A (R, V+1, m) and B (R, m, V) after the last iteration, with the curves so far, written
+    atomically to `path`."""
+    import io
+
+    from elbocheck._io import atomic_write_bytes
+
+    buffer = io.BytesIO()
+    torch.save({"format": CHECKPOINT_FORMAT, "settings": settings, "A": A.cpu(), "B": B.cpu(),
+                "train_curves": [c.cpu() for c in train_curves],
+                "heldout_curves": [tuple(t.cpu() for t in c) for c in heldout_curves]}, buffer)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def load_checkpoint(path: Path, settings: dict, dtype: torch.dtype, device) -> dict:
+    """The state save_checkpoint wrote; ValueError naming --resume when it is missing, unreadable or from a run
+    with other settings (corpus, states, restarts, seed, dtype, vocabulary size or token count)."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise ValueError(f"--resume: no checkpoint at '{path}'; run without --resume first") from None
+    except Exception as error:  # torch.load raises many kinds for a damaged file
+        raise ValueError(f"--resume: '{path}' is not a readable EM checkpoint ({type(error).__name__})") from None
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"--resume: '{path}' is not an EM checkpoint of format {CHECKPOINT_FORMAT}")
+    differing = [key for key in settings if state["settings"].get(key) != settings[key]]
+    if differing:
+        key = differing[0]
+        raise ValueError(f"--resume: the checkpoint's {key} is {state['settings'].get(key)!r}, this run's {settings[key]!r}")
+    state["A"], state["B"] = (state[key].to(device=device, dtype=dtype) for key in ("A", "B"))
+    state["heldout_curves"] = [tuple(c) for c in state["heldout_curves"]]
+    return state
+
+
+def _agreed_checkpoint(path: Path, settings: dict, group, dtype: torch.dtype, device) -> dict:
+    """The checkpoint as the main process reads it, sent to every process (whose machines need not share the
+    output folder); its ValueError raised on every process."""
+    from elbocheck import distributed
+
+    state, error = None, None
+    if group.is_main:
+        try:
+            state = load_checkpoint(path, settings, dtype, "cpu")
+        except ValueError as caught:
+            error = str(caught)
+    state, error = distributed.broadcast_object((state, error), group)
+    if error is not None:
+        raise ValueError(error)
+    state["A"], state["B"] = (state[key].to(device) for key in ("A", "B"))
+    return state
+
+
+def _heldout(heldout, A, B, unigram, total):
+    """heldout_log_likelihoods summed over the processes."""
+    return tuple(total(value).cpu() for value in heldout_log_likelihoods(heldout, A, B, unigram, UNIGRAM_WEIGHT))
+
+
+def unigram_probabilities(train, total=_identity) -> np.ndarray:
+    """The add-one unigram p(x') = (n(x') + 1) / (N + V), n(x') the training count of x' (summed over processes by
+    `total`): float64 NumPy (V,)."""
     totals = np.bincount(train.col.cpu().numpy(), weights=train.values.double().cpu().numpy(), minlength=train.V)
+    totals = total(torch.from_numpy(totals).to(train.values.device)).cpu().numpy()
     return (totals + 1.0) / (totals.sum() + train.V)
 
 
-def unigram_log_likelihood(train, heldout) -> float:
-    """sum over held-out tokens of log p(x') under the add-one unigram of the training counts."""
-    log_p = np.log(unigram_probabilities(train))
+def unigram_log_likelihood(train, heldout, probabilities: np.ndarray | None = None) -> float:
+    """sum over held-out tokens of log p(x') under the add-one unigram of the training counts (or under
+    `probabilities` (V,))."""
+    log_p = np.log(unigram_probabilities(train) if probabilities is None else probabilities)
     return float(np.sum(heldout.values.double().cpu().numpy() * log_p[heldout.col.cpu().numpy()]))
 
 
-def bigram_log_likelihood(train, heldout) -> float:
-    """sum over held-out bigrams of log p(x'|x), p(x'|x) = (C[x,x'] + 1) / (C[x,.] + V): the add-one bigram."""
+def bigram_log_likelihood(train, heldout, group=None) -> float:
+    """sum over held-out bigrams of log p(x'|x), p(x'|x) = (C[x,x'] + 1) / (C[x,.] + V): the add-one bigram.
+
+    With several processes (`group`, an elbocheck.distributed.Group), C[x, x'] and C[x, .] are summed over them
+    at this process's held-out bigrams, and the result is this process's share of the sum (sum it over the
+    processes), so no process needs the others' counts whole."""
     V = train.V
     train_rows, heldout_rows = train.rows.cpu().numpy(), heldout.rows.cpu().numpy()
     train_keys = train_rows * V + train.col.cpu().numpy()  # sorted: CSR order
-    heldout_keys = heldout_rows * V + heldout.col.cpu().numpy()
     train_values = np.append(train.values.double().cpu().numpy(), 0.0)
+    row_totals = np.bincount(train_rows, weights=train_values[:-1], minlength=V + 1)
+    device = train.values.device
+    if group is None or not group.distributed:
+        return _add_one_bigram(train_keys, train_values, row_totals, heldout_rows, heldout, V)
+    from functools import partial
+
+    from elbocheck import distributed
+
+    total = partial(distributed.all_reduce_sum, group=group)
+    shares = distributed.all_gather_object(
+        (heldout_rows * V + heldout.col.cpu().numpy(), heldout.values.double().cpu().numpy()), group)
+    row_totals = total(torch.from_numpy(row_totals).to(device)).cpu().numpy()
+    result = 0.0
+    for rank, (keys, values) in enumerate(shares):
+        position = np.searchsorted(train_keys, keys)
+        seen = np.append(train_keys, -1)[position] == keys
+        pair_counts = total(torch.from_numpy(np.where(seen, train_values[position], 0.0)).to(device)).cpu().numpy()
+        if rank == group.rank:
+            probabilities = (pair_counts + 1.0) / (row_totals[keys // V] + V)
+            result = float(np.sum(values * np.log(probabilities)))
+    return result
+
+
+def _add_one_bigram(train_keys, train_values, row_totals, heldout_rows, heldout, V) -> float:
+    heldout_keys = heldout_rows * V + heldout.col.cpu().numpy()
     position = np.searchsorted(train_keys, heldout_keys)
     seen = np.append(train_keys, -1)[position] == heldout_keys
     pair_counts = np.where(seen, train_values[position], 0.0)
-    row_totals = np.bincount(train_rows, weights=train_values[:-1], minlength=V + 1)
     probabilities = (pair_counts + 1.0) / (row_totals[heldout_rows] + V)
     return float(np.sum(heldout.values.double().cpu().numpy() * np.log(probabilities)))
 
@@ -195,10 +359,11 @@ def per_token(log_likelihood: float, tokens: float) -> float | None:
     return log_likelihood / tokens
 
 
-def top_words(corpus, A, B, train_counts, count: int = TOP_WORDS) -> list[dict]:
+def top_words(corpus, A, B, train_counts, count: int = TOP_WORDS, total=_identity) -> list[dict]:
     """For each latent state, most used first: its share of training tokens and its `count` likeliest words."""
-    context_totals = torch.zeros(train_counts.V + 1, dtype=torch.float64)
-    context_totals.index_put_((train_counts.rows.cpu(),), train_counts.values.double().cpu(), accumulate=True)
+    context_totals = torch.zeros(train_counts.V + 1, dtype=torch.float64, device=train_counts.values.device)
+    context_totals.index_put_((train_counts.rows,), train_counts.values.double(), accumulate=True)
+    context_totals = total(context_totals).cpu()
     share = (context_totals[:, None] * A.double().cpu()).sum(dim=0) / context_totals.sum()  # (m,)
     states = []
     for z in torch.argsort(share, descending=True).tolist():
