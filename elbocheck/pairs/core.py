@@ -41,7 +41,8 @@ class Pair:
     on the device; other values (ints, strings, lists of ints) pass unchanged. `rtol` maps a dtype name to the
     tolerance on the relative error; `note` says why a pair departs from DEFAULT_RTOL. `peer` is what a user
     would call instead of `fast` (same arguments; `peer_name` says what it is), timed by `bench --candidate`;
-    `bench_sizes` are the sizes it times (the pair's `sizes` when empty).
+    `bench_sizes` are the sizes it times (the pair's `sizes` when empty). `adapt`, where fast is a public function
+    wrapped to make its result comparable (flattened gradients), wraps a user's candidate the same way.
     """
 
     name: str
@@ -55,6 +56,7 @@ class Pair:
     peer: Callable[..., Any] | None = None
     peer_name: str = ""
     bench_sizes: tuple[int, ...] = ()
+    adapt: Callable[[Callable[..., Any]], Callable[..., Any]] | None = None
 
 
 @dataclass(frozen=True)

@@ -166,10 +166,11 @@ def _as_vector(gradients):
     return flat
 
 
-def _pairs_for_both_decoders(name: str, sample_factory, wrap=lambda function: function) -> list[Pair]:
+def _pairs_for_both_decoders(name: str, sample_factory, wrap=None) -> list[Pair]:
+    same = wrap or (lambda function: function)
     return [
-        Pair(f"vae.{name}[{decoder}]", wrap(getattr(reference.vae, name)), wrap(getattr(fast.vae, name)),
-             sample_factory(decoder))
+        Pair(f"vae.{name}[{decoder}]", same(getattr(reference.vae, name)), same(getattr(fast.vae, name)),
+             sample_factory(decoder), adapt=wrap)
         for decoder in reference.vae.DECODERS
     ]
 

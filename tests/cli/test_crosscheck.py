@@ -94,3 +94,87 @@ def test_bad_arguments(argv, argument, capsys):
     assert exit_code(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and argument in err[0]
+
+
+CANDIDATES = '''
+import time
+
+
+def kl(mu, logvar):
+    return 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum(-1)
+
+
+def kl_sigma_for_variance(mu, logvar):
+    return 0.5 * (mu ** 2 + (0.5 * logvar).exp() - 1 - logvar).sum(-1)
+
+
+def kl_slow(mu, logvar):
+    time.sleep(60)
+'''
+
+
+@pytest.fixture
+def candidates(tmp_path):
+    path = tmp_path / "kernels" / "mine.py"
+    path.parent.mkdir()
+    path.write_text(CANDIDATES)
+    return path
+
+
+def test_candidate_that_matches_passes(candidates, capsys):
+    argv = ["crosscheck", "--candidate", f"{candidates}:kl", "--pair", "vae.kl_to_standard_normal", "--device", "cpu"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "vae.kl_to_standard_normal" in out and "pass" in out and "FAIL" not in out
+
+
+def test_candidate_that_differs_fails_with_the_shrunk_input(candidates, capsys):
+    argv = ["crosscheck", "--candidate", f"{candidates}:kl_sigma_for_variance", "--pair", "vae.kl_to_standard_normal",
+            "--device", "cpu", "--dtype", "float32", "--seed", "3"]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    for words in ("FAIL", "smallest failing input", "mu = array(", "logvar = array(", "reference: array(",
+                  "candidate: array(", "first difference: index", "seed: 3"):
+        assert words in out
+
+
+def test_candidate_json_is_strict_and_says_what_failed(candidates, capsys):
+    argv = ["crosscheck", "--candidate", f"{candidates}:kl_slow", "--pair", "vae.kl_to_standard_normal",
+            "--device", "cpu", "--json", "--time-limit", "0.2"]
+    assert main(argv) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["passed"] is False and document["problems"] == {"timed out": 1}
+    assert document["skipped_after_time_limit"] > 0 and document["smallest_failure"]["problem"] == "timed out"
+
+
+@pytest.mark.parametrize("spec, pair, words", [
+    ("{path}:missing", "vae.kl_to_standard_normal", "no function 'missing'"),
+    ("{dir}/absent.py:kl", "vae.kl_to_standard_normal", "no Python file"),
+    ("not_a_module_anywhere:kl", "vae.kl_to_standard_normal", "cannot import not_a_module_anywhere"),
+    ("{path}:kl", "vae.kl_to_standard", "unknown pair 'vae.kl_to_standard'"),
+    ("{path}", "vae.kl_to_standard_normal", "expected MODULE:FUNCTION"),
+])
+def test_candidate_that_cannot_run_is_one_line_exit_2(candidates, capsys, spec, pair, words):
+    spec = spec.format(path=candidates, dir=candidates.parent)
+    assert exit_code(["crosscheck", "--candidate", spec, "--pair", pair]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and words in err[0] and captured.out == ""
+
+
+def test_list_names_functions_arguments_and_tolerances(capsys):
+    assert main(["crosscheck", "--list", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    by_name = {entry["name"]: entry for entry in document["pairs"]}
+    assert set(by_name) == {pair.name for pair in elbocheck.pairs.all_pairs()}
+    kl = by_name["vae.kl_to_standard_normal"]
+    assert kl["reference"] == "elbocheck.reference.vae.kl_to_standard_normal"
+    assert kl["fast"] == "elbocheck.fast.vae.kl_to_standard_normal"
+    assert [argument["name"] for argument in kl["arguments"]] == ["mu", "logvar"]
+    assert all(text.startswith("float array (") for text in kl["arguments"][0]["by_size"].values())
+    assert kl["rtol"] == elbocheck.pairs.DEFAULT_RTOL
+    assert "ring.sample" in document["unpaired"]
+    assert main(["crosscheck", "--list", "--pair", "sampler.first_word"]) == 0
+    out = capsys.readouterr().out
+    assert "sampler.first_word" in out and "reference  elbocheck.reference.sampler.first_word" in out
+    assert "rtol: float64 1e-10, float32 1e-05" in out
