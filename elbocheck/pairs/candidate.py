@@ -647,7 +647,7 @@ def check_candidate(pair: Pair, candidate: Callable, *, name: str = "", dtype: s
                     time_limit: float | None = DEFAULT_TIME_LIMIT, shrink_failures: bool = True) -> CandidateReport:
     """The candidate on the pair's edge inputs and `trials` random inputs at each of its sizes, the smallest
     failure shrunk. After a call runs past `time_limit` the remaining inputs are skipped."""
-    from elbocheck.fast._device import device_name
+    from elbocheck.device import device_name
 
     if dtype not in TORCH_DTYPES:
         raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
