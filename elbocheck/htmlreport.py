@@ -39,10 +39,29 @@ def escape(text) -> str:
     return html.escape("" if text is None else str(text))
 
 
-def image(png: bytes, caption: str) -> str:
+def image(png: bytes, caption: str, full_size: str | None = None) -> str:
+    """A figure inlined as base64, shown at most 560 px wide; `full_size` (a path relative to the page) makes
+    the image and a caption link open the file at its own size."""
     encoded = base64.b64encode(png).decode("ascii")
-    return (f'<figure><img alt="{escape(caption)}" src="data:image/png;base64,{encoded}">'
-            f"<figcaption>{escape(caption)}</figcaption></figure>")
+    img = f'<img alt="{escape(caption)}" src="data:image/png;base64,{encoded}">'
+    if full_size is None:
+        return f"<figure>{img}<figcaption>{escape(caption)}</figcaption></figure>"
+    link = escape(full_size)
+    return (f'<figure><a href="{link}" title="full size">{img}</a>'
+            f'<figcaption>{escape(caption)} (<a href="{link}">full size</a>)</figcaption></figure>')
+
+
+def copy_figures(paths: list[Path], folder: Path) -> list[str]:
+    """Copy each figure into `folder` as PARENT-NAME.png (written atomically); the links to them relative to
+    the folder above `folder`, the page's."""
+    from elbocheck._io import atomic_write_bytes
+
+    links = []
+    for path in paths:
+        name = f"{path.parent.name}-{path.name}"
+        atomic_write_bytes(folder / name, path.read_bytes())
+        links.append(f"{folder.name}/{name}")
+    return links
 
 
 def table(headers: list[str], rows: list[list[str]], row_classes: list[str] | None = None) -> str:
@@ -104,8 +123,9 @@ def crosscheck_section(reports, device: str, dtype: str, trials: int) -> str:
     )
 
 
-def bench_section(bench_out: Path) -> str:
-    """The sections of out/bench/report.md (the run just made), each table with its plot."""
+def bench_section(bench_out: Path, link_folder: str | None = None) -> str:
+    """The sections of out/bench/report.md (the run just made), each table with its plot (linked to the file in
+    `link_folder`, relative to the page, when given)."""
     parts = ["<h2>Benchmarks</h2>"]
     report = bench_out / "report.md"
     if not report.exists():
@@ -118,16 +138,19 @@ def bench_section(bench_out: Path) -> str:
         parts.append(f"<h3>{escape(title)}</h3>" + markdown_table(section))
         plot = re.search(r"!\[[^]]*\]\(([^)]+\.png)\)", section)
         if plot and (bench_out / plot.group(1)).exists():
-            parts.append(image((bench_out / plot.group(1)).read_bytes(), f"{title}: time against size"))
+            full_size = f"{link_folder}/{plot.group(1)}" if link_folder else None
+            parts.append(image((bench_out / plot.group(1)).read_bytes(), f"{title}: time against size", full_size))
     return "".join(parts)
 
 
-def figures_section(paths: list[Path]) -> str:
+def figures_section(paths: list[Path], links: list[str] | None = None) -> str:
+    """The figures of the other commands, each linked to its full-size copy in `links` when given."""
     if not paths:
         return ("<h2>Figures of the other commands</h2><p class='small'>none found: run elbocheck em, vae, "
                 "gan-demo, ring or residual first, or pass --figures DIR</p>")
     return "<h2>Figures of the other commands</h2>" + "".join(
-        image(path.read_bytes(), f"{path.parent.name}/{path.name}") for path in paths)
+        image(path.read_bytes(), f"{path.parent.name}/{path.name}", link)
+        for path, link in zip(paths, links or [None] * len(paths)))
 
 
 def page(title: str, header_lines: list[str], sections: list[str]) -> str:

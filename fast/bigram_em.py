@@ -120,7 +120,10 @@ def _previous_tokens(tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tenso
 
 
 def bigram_counts(sentences, V: int, dtype: torch.dtype = torch.float32, device=None) -> BigramCounts:
-    """C[x, x'] = count(x, x') (x = 0 for *), seed 000 Problem 1.3, as CSR built by one integer sort."""
+    """C[x, x'] = count(x, x') (x = 0 for *), seed 000 Problem 1.3, as CSR built by one integer sort.
+
+    ValueError unless `dtype` is torch.float32 or torch.float64 (the sparse products of EM need one of them)."""
+    _check_count_dtype(dtype, "dtype")
     tokens, lengths = _flatten_sentences(sentences, V, device)
     prev = _previous_tokens(tokens, lengths)
     keys, counts = torch.unique(prev * V + (tokens - 1), sorted=True, return_counts=True)
@@ -130,6 +133,11 @@ def bigram_counts(sentences, V: int, dtype: torch.dtype = torch.float32, device=
     t_order = torch.argsort(col * (V + 1) + rows)
     t_crow = torch.searchsorted(col[t_order], torch.arange(V + 1, device=device))
     return BigramCounts(V, crow, col, counts.to(dtype), t_crow, rows[t_order], t_order)
+
+
+def _check_count_dtype(dtype, name: str) -> None:
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"{name}: expected counts in torch.float32 or torch.float64, got {dtype}")
 
 
 def mle_counts(sentences, latents, V: int, m: int, dtype: torch.dtype = torch.float32, device=None):
@@ -373,6 +381,7 @@ def fit(
         raise ValueError(f"counts: expected bigram_counts(sentences, V), got {type(counts).__name__}")
     if counts.nnz == 0 and reduce is None:
         raise ValueError("counts: expected at least one token, got an empty corpus")
+    _check_count_dtype(counts.values.dtype, "counts")
     dtype, device = counts.values.dtype, counts.values.device
     if init is None:
         A, B = initial_params(counts.V, m, seed, restarts, dtype, device)

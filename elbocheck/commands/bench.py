@@ -56,25 +56,25 @@ def run_suites(files: list[Path], device_argument: str, quick: bool, out: Path, 
     out/benchmark.json. Returns pytest's exit status and the measurements (None when pytest wrote no JSON)."""
     import datetime
     import json
-    import subprocess
     import tempfile
 
     from elbocheck import benchreport
-    from elbocheck._io import atomic_save_figure, atomic_write_bytes, atomic_write_text
+    from elbocheck._child import call_module
+    from elbocheck._io import ResultSet, atomic_save_figure, atomic_write_bytes, atomic_write_text
     from elbocheck.device import device_name, resolve_device
 
     device = resolve_device(device_argument)
     with tempfile.TemporaryDirectory() as scratch:
         raw_path = Path(scratch) / "benchmark.json"
-        command = [
-            sys.executable, "-m", "pytest", *map(str, files), "-q", "-p", "no:cacheprovider",
+        arguments = [
+            *map(str, files), "-q", "-p", "no:cacheprovider",
             f"--rootdir={bench_dir()}", "-o", "python_files=bench_*.py",
             f"--benchmark-json={raw_path}", "--benchmark-disable-gc", f"--device={device_argument}",
             "--benchmark-columns=median,rounds",
         ]
         if quick:
-            command.append("--quick")
-        status = subprocess.call(command, cwd=bench_dir().parent, stdout=sys.stderr)
+            arguments.append("--quick")
+        status = call_module("pytest", arguments, cwd=bench_dir().parent, stdout=sys.stderr)
         if not raw_path.exists():
             return status, None
         raw_bytes = raw_path.read_bytes()
@@ -94,18 +94,19 @@ def run_suites(files: list[Path], device_argument: str, quick: bool, out: Path, 
         "",
     ]
     sections = []
-    atomic_write_bytes(out / "benchmark.json", raw_bytes)
-    limits = benchreport.ceilings(found)
-    if benchreport.CEILINGS in groups:
-        section = f"## Device ceilings\n\n{benchreport.ceilings_table(groups.pop(benchreport.CEILINGS))}\n"
-        sections.append(section)
-        atomic_write_text(out / f"{benchreport.CEILINGS}.md", "\n".join(header) + "\n" + section)
-    for algorithm, group in groups.items():
-        table = benchreport.algorithm_table(group, limits)
-        section = f"## {algorithm}\n\n{table}\n\n![{algorithm}]({algorithm}.png)\n"
-        sections.append(section)
-        atomic_write_text(out / f"{algorithm}.md", "\n".join(header) + "\n" + section)
-        atomic_save_figure(out / f"{algorithm}.png", benchreport.plot_algorithm(group, algorithm))
-    atomic_write_text(out / "report.md", "\n".join(header) + "\n" + "\n".join(sections))
+    with ResultSet(out, owns=("*.md", "*.png", "benchmark.json")) as results:
+        atomic_write_bytes(results.path / "benchmark.json", raw_bytes)
+        limits = benchreport.ceilings(found)
+        if benchreport.CEILINGS in groups:
+            section = f"## Device ceilings\n\n{benchreport.ceilings_table(groups.pop(benchreport.CEILINGS))}\n"
+            sections.append(section)
+            atomic_write_text(results.path / f"{benchreport.CEILINGS}.md", "\n".join(header) + "\n" + section)
+        for algorithm, group in groups.items():
+            table = benchreport.algorithm_table(group, limits)
+            section = f"## {algorithm}\n\n{table}\n\n![{algorithm}]({algorithm}.png)\n"
+            sections.append(section)
+            atomic_write_text(results.path / f"{algorithm}.md", "\n".join(header) + "\n" + section)
+            atomic_save_figure(results.path / f"{algorithm}.png", benchreport.plot_algorithm(group, algorithm))
+        atomic_write_text(results.path / "report.md", "\n".join(header) + "\n" + "\n".join(sections))
     return status, found
 

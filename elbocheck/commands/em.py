@@ -95,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
                    "distributed": group.as_dict()}
         summary["timings_seconds"]["total"] = time.perf_counter() - started
         written = scaffold.write_results(shared.out, {"loglik.png": result.figure, "params.npz": result.params,
-                                                      VOCABULARY: vocabulary.as_dict(), scaffold.RESULT: summary})
+                                                      VOCABULARY: vocabulary.as_dict(), scaffold.RESULT: summary},
+                                         keep=(CHECKPOINT,))
         print("\n".join(report_lines(summary)))
         print(scaffold.wrote(written))
         return 0

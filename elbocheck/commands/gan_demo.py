@@ -59,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
     from elbocheck.device import device_name
     from elbocheck.fast.gan import train_ring_gan
+    from elbocheck.finite import require_finite
 
     validate(args)
     shared = scaffold.resolve(args)
@@ -72,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
         generator = torch.Generator().manual_seed(args.seed)
         with scaffold.progress(total=args.steps, desc="gan-demo", unit="step", leave=False) as bar:
             def progress(step, d_loss, g_loss):
+                require_finite("the discriminator and generator losses", [d_loss, g_loss], f"at step {step}",
+                               "try a smaller --learning-rate")
                 if step % 50 == 0 or step == args.steps - 1:
                     bar.set_postfix(L=f"{-d_loss:.4f}", G_loss=f"{g_loss:.4f}", refresh=False)
                 bar.update(1)

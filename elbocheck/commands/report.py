@@ -15,6 +15,7 @@ from elbocheck.commands import scaffold
 NAME = "report"
 HELP = "run claims, crosscheck and the quick bench; write one HTML page with every table and figure"
 FIGURE_FOLDERS = ("out/em", "out/vae", "out/gan-demo", "out/ring", "out/residual")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def figure_paths(folders: list[str] | None) -> list[Path]:
-    """The PNGs of the given folders (each must exist), or of the default folders that exist."""
+    """The PNG files of the given folders (each must exist), or of the default folders that exist; a folder
+    named *.png is passed over; ValueError naming --figures for a .png that is not a regular file or not PNG."""
+    from elbocheck._io import require_regular_file
+
     if folders:
         missing = [folder for folder in folders if not Path(folder).is_dir()]
         if missing:
@@ -37,7 +41,13 @@ def figure_paths(folders: list[str] | None) -> list[Path]:
         chosen = [Path(folder) for folder in folders]
     else:
         chosen = [Path(folder) for folder in FIGURE_FOLDERS if Path(folder).is_dir()]
-    return [path for folder in chosen for path in sorted(folder.glob("*.png"))]
+    found = [path for folder in chosen for path in sorted(folder.glob("*.png")) if not path.is_dir()]
+    for path in found:
+        require_regular_file(path, "--figures", "a PNG image")
+        with path.open("rb") as stream:
+            if stream.read(8) != PNG_SIGNATURE:
+                raise ValueError(f"--figures: '{path}' is named .png but is not a PNG image")
+    return found
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     from elbocheck.derivations import claims
     from elbocheck import htmlreport
-    from elbocheck._io import atomic_write_json, atomic_write_text
+    from elbocheck._io import ResultSet, atomic_write_json, atomic_write_text
     from elbocheck.commands import bench
     from elbocheck.pairs import all_pairs
     from elbocheck.pairs.core import run_pair
@@ -67,25 +77,28 @@ def run(args: argparse.Namespace) -> int:
     reports = [run_pair(pair, 0, args.trials, "float64", device)
                for pair in scaffold.progress(all_pairs(), desc="crosscheck", unit="pair")]
     print("report: running the quick benchmarks", file=sys.stderr)
-    status, found = bench.run_suites(suites, args.device, True, out / "bench",
-                                     f"elbocheck bench --quick --device {args.device}")
-    elapsed = time.perf_counter() - started
+    with ResultSet(out, owns=("index.html", "ledger.json", "crosscheck.json", "bench", "figures")) as written:
+        status, found = bench.run_suites(suites, args.device, True, written.path / "bench",
+                                         f"elbocheck bench --quick --device {args.device}")
+        elapsed = time.perf_counter() - started
 
-    header = [
-        f"generated {datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')} in {elapsed:.0f} s",
-        f"device: {device_name(device)}",
-        "commands: elbocheck claims" + (f" --only {args.only}" if args.only else "")
-        + f"; elbocheck crosscheck --device {args.device} --trials {args.trials}; elbocheck bench --quick",
-    ]
-    sections = [
-        htmlreport.ledger_section(results),
-        htmlreport.crosscheck_section(reports, device_name(device), "float64", args.trials),
-        htmlreport.bench_section(out / "bench"),
-        htmlreport.figures_section(figures),
-    ]
-    atomic_write_json(out / "ledger.json", {"claims": [result.to_json() for result in results]})
-    atomic_write_json(out / "crosscheck.json", {"pairs": [report.to_json() for report in reports]})
-    atomic_write_text(out / "index.html", htmlreport.page("elbocheck verification report", header, sections))
+        header = [
+            f"generated {datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')} in {elapsed:.0f} s",
+            f"device: {device_name(device)}",
+            "commands: elbocheck claims" + (f" --only {args.only}" if args.only else "")
+            + f"; elbocheck crosscheck --device {args.device} --trials {args.trials}; elbocheck bench --quick",
+        ]
+        links = htmlreport.copy_figures(figures, written.path / "figures")
+        sections = [
+            htmlreport.ledger_section(results),
+            htmlreport.crosscheck_section(reports, device_name(device), "float64", args.trials),
+            htmlreport.bench_section(written.path / "bench", "bench"),
+            htmlreport.figures_section(figures, links),
+        ]
+        atomic_write_json(written.path / "ledger.json", {"claims": [result.to_json() for result in results]})
+        atomic_write_json(written.path / "crosscheck.json", {"pairs": [report.to_json() for report in reports]})
+        atomic_write_text(written.path / "index.html",
+                          htmlreport.page("elbocheck verification report", header, sections))
     failed = [report.pair for report in reports if not report.passed]
     print(f"wrote {out / 'index.html'}: {len(results)} claims, {len(reports) - len(failed)} of {len(reports)} pairs "
           f"pass, {0 if found is None else len(found)} measurements")

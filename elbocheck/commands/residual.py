@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
     from elbocheck.data.corpus import load_corpus
     from elbocheck.fast import residual
     from elbocheck.device import device_name
+    from elbocheck.finite import require_finite
 
     options = validate(args)
     shared = scaffold.resolve(args)
@@ -102,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
                 progress.set_description(f"{placement} depth {depth}")
 
                 def on_step(step, loss, norm):
+                    require_finite("the training loss", loss, f"at step {step} ({placement}, depth {depth})",
+                                   "try a smaller --lr")
                     progress.update(1)
                     progress.set_postfix(loss=f"{loss:.3f}", last_layer_grad=f"{norm:.3g}")
 

@@ -175,15 +175,25 @@ def progress(iterable=None, *, desc: str, unit: str, **options):
     return tqdm(iterable, desc=desc, unit=unit, **options)
 
 
-def write_results(out: Path, files: dict) -> list[Path]:
-    """Write one run's result files into `out`, each atomically through elbocheck._io, by its name's suffix: .json a
-    JSON document, .png a matplotlib figure, .npz a dict of arrays, .pt/.bin bytes, anything else text. Returns the
-    paths written, in order."""
+def write_results(out: Path, files: dict, owns: tuple[str, ...] = (), keep: tuple[str, ...] = ()) -> list[Path]:
+    """Write one run's result files into `out` as one set, whole or absent (elbocheck._io.ResultSet), each by its
+    name's suffix: .json a strict JSON document, .png a matplotlib figure, .npz a dict of arrays, .pt/.bin bytes,
+    anything else text. `owns` adds names (glob patterns) the command writes in some runs only, so that an
+    earlier run's copy goes; `keep` names files already in `out` that belong to the set (a checkpoint). Returns
+    the paths written, in order."""
+    from elbocheck import _io
+
+    with _io.ResultSet(out, owns=(*files, *owns), keep=keep) as results:
+        staged = _write_each(results.path, files)
+    return [Path(out) / path.name for path in staged]
+
+
+def _write_each(folder: Path, files: dict) -> list[Path]:
     from elbocheck import _io
 
     written = []
     for name, content in files.items():
-        path = Path(out) / name
+        path = Path(folder) / name
         suffix = path.suffix
         if suffix == ".json":
             _io.atomic_write_json(path, content)

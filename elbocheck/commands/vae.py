@@ -94,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
     document = {"command": scaffold.command_line(args), **result.document}
     document["seconds"]["total"] = time.perf_counter() - started
     document["files"] = [scaffold.RESULT, *result.figures, CHECKPOINT]
-    written = scaffold.write_results(shared.out, {**result.figures, scaffold.RESULT: document})
+    written = scaffold.write_results(shared.out, {**result.figures, scaffold.RESULT: document}, owns=("*.png",),
+                                     keep=(CHECKPOINT,))
     for line in summary_lines(document):
         print(line)
     print(f"{scaffold.wrote([*written, shared.out / CHECKPOINT])} in {document['seconds']['total']:.1f} s")

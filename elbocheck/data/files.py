@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from elbocheck._io import require_regular_file
+
 
 def read_bytes(path: str | Path, what: str, expected: str) -> bytes:
-    """The bytes of `path`; ValueError prefixed by `what` if it is missing, a folder (not `expected`) or unreadable."""
-    path = Path(path)
+    """The bytes of `path`; ValueError prefixed by `what` if it is missing, a folder (not `expected`), not a regular
+    file (a device such as /dev/zero or a FIFO is refused before it is opened: it could be endless or block) or
+    unreadable."""
+    path = require_regular_file(path, what, expected)
     try:
         return path.read_bytes()
     except FileNotFoundError:

@@ -90,6 +90,7 @@ def run_em(corpus, states: int, iters: int, restarts: int, tol: float, seed: int
     from elbocheck import distributed
     from elbocheck.fast import bigram_em
     from elbocheck.device import device_name, resolve_device
+    from elbocheck.finite import require_finite
     from elbocheck.models.bigram import LatentBigramModel
 
     started = time.perf_counter()
@@ -126,6 +127,8 @@ def run_em(corpus, states: int, iters: int, restarts: int, tol: float, seed: int
     last_saved = [time.perf_counter()]
 
     def show(iteration, A, B, before):
+        require_finite("the training log-likelihood", before, f"at EM iteration {iteration}",
+                       "with --dtype float32 try float64")
         train_curves.append(before.double().cpu())
         heldout_curves.append(_heldout(heldout, A, B, unigram, total))
         if bar is not None:
@@ -161,6 +164,7 @@ def run_em(corpus, states: int, iters: int, restarts: int, tol: float, seed: int
     A = torch.as_tensor(model.A_)
     B = torch.as_tensor(model.B_)
     iterations = len(train_curves)
+    require_finite("the fitted parameters", [A, B], "after EM", "with --dtype float32 try float64")
     document = {
         "settings": {
             "corpus": corpus.name, "states": states, "iters": iters, "restarts": restarts, "tol": tol, "seed": seed,

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from elbocheck.models.vae.checkpoints import CHECKPOINT, check_resumable, read_checkpoint, write_checkpoint
+from elbocheck.models.vae.checkpoints import CHECKPOINT, check_resumable, read_checkpoint, restore, write_checkpoint
 from elbocheck.models.vae.figures import draw_figures
 
 __all__ = [
@@ -62,28 +62,39 @@ def train(trainers: dict, history: dict, tensors: dict, epochs: int, prior_z, de
     a tqdm-like bar (none when None)."""
     import torch
 
-    from elbocheck.fast.vae import elbo
+    from elbocheck.fast.vae import elbo, tree_leaves
+    from elbocheck.finite import require_finite
     from elbocheck.models.vae.trainer import prior_means
 
     vae = trainers["vae"]
     epochs_left = range(vae.epochs_done, epochs)
     bar = progress(epochs_left, desc="vae", unit="epoch", initial=vae.epochs_done, total=epochs) if progress else None
-    for _ in bar if bar is not None else epochs_left:
-        train_loss = vae.epoch(tensors["train"])
-        with torch.no_grad():
-            heldout = elbo(vae.detached(), tensors["heldout"], tensors["heldout_eps"], decoder).mean()
-        history["epoch"].append(vae.epochs_done)
-        history["train_elbo"].append(-float(train_loss))
-        history["heldout_elbo"].append(float(heldout))
-        if "autoencoder" in trainers:
-            history["autoencoder_train_loss"].append(float(trainers["autoencoder"].epoch(tensors["train"])))
-        if snapshot_due(vae.epochs_done):
-            history["snapshots"][vae.epochs_done] = prior_means(vae.detached(), prior_z, decoder).cpu()
+    try:
+        for _ in bar if bar is not None else epochs_left:
+            train_loss = vae.epoch(tensors["train"])
+            with torch.no_grad():
+                heldout = elbo(vae.detached(), tensors["heldout"], tensors["heldout_eps"], decoder).mean()
+            kept = vae.epochs_done - 1
+            when = f"at epoch {vae.epochs_done}; " + (f"the checkpoint of epoch {kept} is kept" if kept
+                                                      else "no checkpoint written")
+            require_finite("the training loss", float(train_loss), when, "try a smaller --lr")
+            require_finite("the parameters", tree_leaves(vae.detached()), when, "try a smaller --lr")
+            require_finite("the held-out ELBO", float(heldout), when, "try a smaller --lr")
+            history["epoch"].append(vae.epochs_done)
+            history["train_elbo"].append(-float(train_loss))
+            history["heldout_elbo"].append(float(heldout))
+            if "autoencoder" in trainers:
+                autoencoder_loss = float(trainers["autoencoder"].epoch(tensors["train"]))
+                require_finite("the autoencoder's training loss", autoencoder_loss, when, "try a smaller --lr")
+                history["autoencoder_train_loss"].append(autoencoder_loss)
+            if snapshot_due(vae.epochs_done):
+                history["snapshots"][vae.epochs_done] = prior_means(vae.detached(), prior_z, decoder).cpu()
+            if bar is not None:
+                bar.set_postfix_str(f"ELBO train {history['train_elbo'][-1]:.2f} held-out {history['heldout_elbo'][-1]:.2f} nats")
+            checkpoint()
+    finally:
         if bar is not None:
-            bar.set_postfix_str(f"ELBO train {history['train_elbo'][-1]:.2f} held-out {history['heldout_elbo'][-1]:.2f} nats")
-        checkpoint()
-    if bar is not None:
-        bar.close()
+            bar.close()
 
 
 def new_history() -> dict:
@@ -117,9 +128,7 @@ def make_trainers(config, pixels: int, device, with_autoencoder: bool, state: di
     if set(state["trainers"]) != set(trainers):
         raise ValueError(f"--resume: the checkpoint holds {sorted(state['trainers'])}, but --ae/--latent ask for "
                          f"{sorted(trainers)}")
-    for name, trainer in trainers.items():
-        trainer.load_state_dict(state["trainers"][name])
-    return trainers, state["history"]
+    return trainers, restore(trainers, state)
 
 
 def evaluate(trainers: dict, tensors: dict, samples: int, config) -> dict:
@@ -201,6 +210,7 @@ def run_vae(data, config, epochs: int, iwae: int, device, out: Path, threads: in
     import torch
 
     from elbocheck.device import synchronize
+    from elbocheck.finite import require_finite
     from elbocheck.models.vae.trainer import prior_means
 
     state = None
@@ -217,6 +227,7 @@ def run_vae(data, config, epochs: int, iwae: int, device, out: Path, threads: in
     train_seconds = time.perf_counter() - train_started
 
     final = evaluate(trainers, tensors, iwae, config)
+    require_finite("the held-out ELBO and IWAE bound", [final["elbo"], final["iwae"]], "after training")
     history["snapshots"][trainers["vae"].epochs_done] = prior_means(trainers["vae"].detached(), prior_z,
                                                                     config.decoder).cpu()
     figures = draw_figures(trainers, history, tensors, final, baseline, data, config)
