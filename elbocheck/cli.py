@@ -19,6 +19,7 @@ import threading
 
 COMMANDS = [
     "claims",
+    "check",
     "em",
     "vae",
     "gan_demo",

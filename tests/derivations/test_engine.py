@@ -1,0 +1,100 @@
+"""Deciding statements: proofs, counterexamples found by search rather than luck, series, ≈, and diagnoses."""
+
+import mpmath
+import pytest
+import sympy as sp
+
+from elbocheck.derivations import engine
+from elbocheck.derivations.claimsfile import parse
+from elbocheck.derivations.statement import parse_statement
+
+MU, S = sp.Symbol("mu", real=True), sp.Symbol("s", positive=True)
+SYMBOLS = {"mu": MU, "s": S, "m": sp.Symbol("m", real=True), "v": sp.Symbol("v", positive=True)}
+
+
+def decide(text, **kwargs):
+    return engine.decide(parse_statement(text, SYMBOLS), **kwargs)
+
+
+def test_textbook_kl_is_refuted_and_the_missing_half_named():
+    outcome = decide("KL(Normal(mu, s), Normal(0, 1)) = -log(s) + (s**2 + mu**2)/2")
+    assert outcome.verdict == "refuted"
+    point = {SYMBOLS[k]: sp.Rational(v) for k, v in outcome.counterexample["point"].items()}
+    mu, s = point[MU], point[S]
+    with mpmath.workdps(40):
+        exact_kl = (mpmath.mpf(mu.p) / mu.q) ** 2 / 2 + (mpmath.mpf(s.p) / s.q) ** 2 / 2 - mpmath.log(
+            mpmath.mpf(s.p) / s.q) - mpmath.mpf(1) / 2
+        assert abs(mpmath.mpf(outcome.counterexample["lhs"]) - exact_kl) < mpmath.mpf(10) ** -29
+    assert len(outcome.counterexample["lhs"].replace(".", "").lstrip("0")) >= 30
+    edits = {d["edit"]: d for d in outcome.diagnosis}
+    missing = [d for e, d in edits.items() if "-1/2" in e and "missing" in e]
+    assert missing and missing[0]["verdict"] == "proved"
+
+
+def test_true_kl_is_proved():
+    assert decide("KL(Normal(mu, s), Normal(0, 1)) = (mu**2 + s**2 - 1 - log(s**2))/2").verdict == "proved"
+
+
+def test_search_finds_a_counterexample_random_probing_misses():
+    x = sp.Symbol("x", real=True)
+    statement = parse_statement("(x - 1234/10)**2 + 1/10**6 >= 1/10**4", {"x": x})
+    outcome = engine.decide(statement, diagnose=False)
+    assert outcome.verdict == "refuted"
+    value = sp.Rational(outcome.counterexample["point"]["x"])
+    assert (value - sp.Rational(1234, 10)) ** 2 + sp.Rational(1, 10**6) < sp.Rational(1, 10**4)
+
+
+def test_a_bound_one_hundredth_too_tight_is_refuted():
+    outcome = decide("-KL(Normal(mu, s), Normal(m, v)) + 1/100 <= 0", diagnose=False)
+    assert outcome.verdict == "refuted"
+
+
+def test_inequality_that_holds_is_not_refuted_and_says_how_many_points():
+    outcome = decide("KL(Normal(mu, s), Normal(m, v)) >= 0")
+    assert outcome.verdict in ("proved", "verified")
+    if outcome.verdict == "verified":
+        assert "points" in outcome.method
+    assert engine.decide(parse_statement("log(s) <= s - 1", SYMBOLS)).verdict == "proved"
+    assert decide("log(s) < s - 1", diagnose=False).verdict == "refuted"
+
+
+def test_series_claims():
+    assert decide("exp(s) = 1 + s + s**2/2 + O(s**3)").verdict == "proved"
+    outcome = decide("exp(s) = 1 + s + s**2 + O(s**3)")
+    assert outcome.verdict == "refuted" and "s**2" in outcome.method
+
+
+def test_approximately_equal_uses_the_printed_digits():
+    assert decide("pi ≈ 3.1416").verdict == "proved"
+    assert decide("pi ≈ 3.1415").verdict == "refuted"
+    claims = parse('[[claim]]\nid = "a"\nstatement = "pi ~= 3.1"\ntolerance = 0.05\n')
+    assert engine.decide(claims.claims[0].statement, tolerance=claims.claims[0].tolerance).verdict == "proved"
+
+
+def test_sums_over_a_symbolic_dimension():
+    d = sp.Symbol("d", integer=True, positive=True)
+    symbols = {"d": d, "mu": sp.Symbol("mu", real=True), "s": sp.Symbol("s", positive=True)}
+    true = parse_statement("Sum(KL(Normal(mu[j], s[j]), Normal(0, 1)), (j, 1, d)) = "
+                           "Sum(mu[j]**2 + s[j]**2 - 1 - 2*log(s[j]), (j, 1, d))/2", symbols)
+    assert engine.decide(true).verdict == "proved"
+    false = parse_statement("Sum(KL(Normal(mu[j], s[j]), Normal(0, 1)), (j, 1, d)) = "
+                            "Sum(mu[j]**2 + s[j]**2 - 2*log(s[j]), (j, 1, d))/2 - 1/2", symbols)
+    outcome = engine.decide(false, diagnose=False)
+    assert outcome.verdict == "refuted" and int(outcome.counterexample["point"]["d"]) >= 2
+
+
+def test_no_single_edit_is_said_when_none_holds():
+    outcome = decide("KL(Normal(mu, s), Normal(0, 1)) = exp(mu) + s**7")
+    assert outcome.verdict == "refuted" and outcome.diagnosis == []
+
+
+def test_swapped_kl_arguments_are_diagnosed():
+    outcome = decide("KL(Normal(0, 1), Normal(mu, s)) = (mu**2 + s**2 - 1 - log(s**2))/2")
+    assert outcome.verdict == "refuted"
+    assert any("swap" in d["edit"] and d["verdict"] == "proved" for d in outcome.diagnosis)
+
+
+def test_variance_for_standard_deviation_is_diagnosed():
+    outcome = decide("KL(Normal(mu, s**2), Normal(0, 1)) = (mu**2 + s**2 - 1 - log(s**2))/2")
+    assert outcome.verdict == "refuted"
+    assert any("variance" in d["edit"] for d in outcome.diagnosis)
