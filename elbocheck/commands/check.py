@@ -16,7 +16,8 @@ HELP = "decide the claims of your own TOML claims file (KL, H, E of distribution
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", help="a TOML claims file ([symbols] and [[claim]] entries)")
+    parser.add_argument("file", metavar="FILE", nargs="?",
+                        help="a TOML claims file ([symbols] and [[claim]] entries), e.g. examples/claims.toml")
     parser.add_argument("--json", action="store_true", help="print {\"claims\": [...]} as JSON")
     parser.add_argument("--only", metavar="ID", help="decide only the claim with this id")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a claim is refuted or undecided")
@@ -29,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from elbocheck.derivations import checking, claimsfile
 
+    if args.file is None:
+        raise ValueError("FILE: expected a TOML claims file, e.g. elbocheck check examples/claims.toml")
     if args.jobs is not None and args.jobs < 1:
         raise ValueError(f"--jobs: expected a positive integer, got {args.jobs}")
     if not args.timeout > 0:
