@@ -145,6 +145,7 @@ def mle_counts(sentences, latents, V: int, m: int, dtype: torch.dtype = torch.fl
 
     `latents[i][t]` is the state (0..m-1) of token t of sentence i; a context or state never seen gets a uniform row.
     Integer bincounts, exact on every device.
+    Claims: 000-1.1-mle.
     """
     tokens, lengths = _flatten_sentences(sentences, V, device)
     if not isinstance(m, (int, np.integer)) or m < 1:
@@ -283,7 +284,9 @@ def _prepare(counts: BigramCounts, A: torch.Tensor, B: torch.Tensor):
 
 def expected_counts(counts: BigramCounts, A: torch.Tensor, B: torch.Tensor):
     """E-step, seed 000 Problem 1.2 (claim 000-1.2-estep): sum_x' C[x,x'] p(z|x,x') (V+1, m), sum_x C[x,x'] p(z|x,x')
-    (m, V), and the log-likelihood of (A, B); batched over a leading restart axis when A, B are 3-D."""
+    (m, V), and the log-likelihood of (A, B); batched over a leading restart axis when A, B are 3-D.
+    Claims: 000-1.2-estep, 001-2-estep, 001-2a-count.
+    """
     blocks, A3, B3, batched = _prepare(counts, A, B)
     context, emission, log_likelihood_total = _expected_counts(blocks, A3, B3)
     if batched:
@@ -293,19 +296,27 @@ def expected_counts(counts: BigramCounts, A: torch.Tensor, B: torch.Tensor):
 
 def m_step(context_counts: torch.Tensor, emission_counts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """M-step, seed 000 Problem 1.3 (claims 000-1.3-mstep-a, 000-1.3-mstep-b; 001-2-mstep): the expected counts,
-    row-normalised."""
+    row-normalised.
+    Claims: 000-1.3-mstep-a, 000-1.3-mstep-b, 001-2-mstep, 001-2-concave.
+    """
     return normalize_rows(context_counts), normalize_rows(emission_counts)
 
 
 def em_step(counts: BigramCounts, A: torch.Tensor, B: torch.Tensor):
-    """One EM iteration, seed 000 Problem 1.2-1.3: (A_new, B_new, log-likelihood of the given (A, B))."""
+    """One EM iteration, seed 000 Problem 1.2-1.3: (A_new, B_new, log-likelihood of the given (A, B)).
+
+    Claims: 000-1.2-estep, 000-1.3-mstep-a, 000-1.3-mstep-b, 001-2-monotone.
+    """
     context, emission, log_likelihood_before = expected_counts(counts, A, B)
     A_new, B_new = m_step(context, emission)
     return A_new, B_new, log_likelihood_before
 
 
 def log_likelihood(counts: BigramCounts, A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
-    """log p(x) = sum_{x,x'} C[x,x'] log (AB)[x,x'] (-inf if an observed bigram has p 0); (R,) when batched."""
+    """log p(x) = sum_{x,x'} C[x,x'] log (AB)[x,x'] (-inf if an observed bigram has p 0); (R,) when batched.
+
+    Claims: 001-1-marginal.
+    """
     blocks, A3, B3, batched = _prepare(counts, A, B)
     total = blocks.log_likelihood(blocks.sampled_product(A3, B3))
     return total if batched else total[0]
@@ -313,7 +324,10 @@ def log_likelihood(counts: BigramCounts, A: torch.Tensor, B: torch.Tensor) -> to
 
 def posterior(A: torch.Tensor, B: torch.Tensor, prev, word) -> torch.Tensor:
     """E-step per token, seed 000 Problem 1.2 (claim 000-1.2-estep): p(z | x_{t-1}, x_t) for tensors of contexts
-    and words: (..., m)."""
+    and words: (..., m).
+    Claims: 000-1.2-estep, 001-1a-lemma, 001-1a-stationarity, 001-1a-alpha, 001-1a-qstar, 001-1a-value, 001-1b,
+    001-2-estep.
+    """
     prev = torch.as_tensor(prev, device=A.device)
     word = torch.as_tensor(word, device=A.device)
     joint = A[prev] * B[:, word - 1].movedim(0, -1)  # (..., m)
@@ -372,6 +386,7 @@ def fit(
 
     `previous`, when resuming a fit from `init`: the log-likelihoods (R,) of the parameters one iteration before
     `init`, so that the stopping rule compares the first iteration with it, as the uninterrupted fit would.
+    Claims: 001-notation, 001-2-estep, 001-2-mstep, 001-2-monotone.
     """
     if not isinstance(n_iter, (int, np.integer)) or isinstance(n_iter, bool) or n_iter < 1:
         raise ValueError(f"n_iter: expected an integer >= 1, got {n_iter!r}")

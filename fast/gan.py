@@ -33,7 +33,10 @@ def generator_forward(params_g, noise: torch.Tensor, hidden: str = "relu") -> to
 
 
 def gan_loss(params_d, params_g, x, noise, hidden_d: str = "relu", hidden_g: str = "relu") -> torch.Tensor:
-    """L = mean_i log D(x_i) + mean_j log(1 - D(G(z_j))), seed 003 (23), as a 0-d tensor."""
+    """L = mean_i log D(x_i) + mean_j log(1 - D(G(z_j))), seed 003 (23), as a 0-d tensor.
+
+    Claims: 003-eq23.
+    """
     check_gan_inputs(params_d, params_g, x, noise, hidden_d, hidden_g, _all_finite)
     real_logits = discriminator_logits(params_d, x, hidden_d)  # (B,)
     fake_logits = discriminator_logits(params_d, generator_forward(params_g, noise, hidden_g), hidden_d)  # (B',)
@@ -44,6 +47,7 @@ def output_gradients(real_logits: torch.Tensor, fake_logits: torch.Tensor):
     """dL/dz at the logits by the identities (26)-(27), seed 003 (claim 003-eq28 corrects (28)).
 
     dL/dz(x_i) = sigmoid(-z(x_i)) / B_real = (1 - D(x_i)) / B_real; dL/dz(G(z_j)) = -sigmoid(z(G(z_j))) / B_fake.
+    Claims: 003-eq26, 003-eq27, 003-eq28.
     """
     if real_logits.ndim != 1 or fake_logits.ndim != 1 or real_logits.numel() == 0 or fake_logits.numel() == 0:
         raise ValueError("logits: expected two non-empty 1-D tensors (real logits, fake logits)")
@@ -59,7 +63,10 @@ def _pairs(flat):
 
 
 def gan_gradients(params_d, params_g, x, noise, hidden_d: str = "relu", hidden_g: str = "relu"):
-    """(grad_{theta_d} L, grad_{theta_g} L) by autograd, each a list of (dW, db); mirrors the hand-written route."""
+    """(grad_{theta_d} L, grad_{theta_g} L) by autograd, each a list of (dW, db); mirrors the hand-written route.
+
+    Claims: 003-eq23, 003-eq28, 003-eq29, 003-eq30, 003-eq31, 003-eq32, 003-eq33.
+    """
     leaf_d, leaf_g = _with_grad(params_d), _with_grad(params_g)
     loss = gan_loss(leaf_d, leaf_g, x, noise, hidden_d, hidden_g)
     flat = [t for layer in leaf_d + leaf_g for t in layer]
@@ -68,7 +75,10 @@ def gan_gradients(params_d, params_g, x, noise, hidden_d: str = "relu", hidden_g
 
 
 def gan_step(params_d, params_g, x, noise, learning_rate: float, hidden_d: str = "relu", hidden_g: str = "relu"):
-    """Seed 003 (34)-(35): theta_d + alpha grad_d L, theta_g - alpha grad_g L, both at (theta_d^t, theta_g^t)."""
+    """Seed 003 (34)-(35): theta_d + alpha grad_d L, theta_g - alpha grad_g L, both at (theta_d^t, theta_g^t).
+
+    Claims: 003-eq34, 003-eq35.
+    """
     check_learning_rate(learning_rate)
     grads_d, grads_g = gan_gradients(params_d, params_g, x, noise, hidden_d, hidden_g)
     with torch.no_grad():
@@ -78,7 +88,10 @@ def gan_step(params_d, params_g, x, noise, learning_rate: float, hidden_d: str =
 
 
 def discriminator_loss(params_d, x, fake, hidden_d: str = "relu") -> torch.Tensor:
-    """-L as a function of the discriminator alone (fake points held fixed): minimising it is the ascent (34)."""
+    """-L as a function of the discriminator alone (fake points held fixed): minimising it is the ascent (34).
+
+    Claims: 003-eq34.
+    """
     return -(F.logsigmoid(discriminator_logits(params_d, x, hidden_d)).mean()
              + F.logsigmoid(-discriminator_logits(params_d, fake, hidden_d)).mean())
 
@@ -87,6 +100,7 @@ def generator_loss(params_d, params_g, noise, hidden_d: str = "relu", hidden_g: 
                    kind: str = "minimax") -> torch.Tensor:
     """The generator's objective to minimise: 'minimax' is mean log(1 - D(G(z))), the descent (35) of seed 003;
     'non_saturating' is -mean log D(G(z)), which has the same fixed points but does not vanish where D rejects G(z).
+    Claims: 003-eq35.
     """
     if kind not in GENERATOR_LOSSES:
         raise ValueError(f"kind: expected one of {GENERATOR_LOSSES}, got {kind!r}")

@@ -63,7 +63,10 @@ def residual_layer(params, x: torch.Tensor, placement: str, hidden: str = "tanh"
 
 
 def forward(layers, x0: torch.Tensor, placement: str, hidden: str = "tanh") -> torch.Tensor:
-    """x_0, x_1, ..., x_L of the stack; x0 of shape (d,) or (B, d), result (L+1, ...)."""
+    """x_0, x_1, ..., x_L of the stack; x0 of shape (d,) or (B, d), result (L+1, ...).
+
+    Claims: 003-eq38.
+    """
     _check_placement(placement)
     xs = [x0]
     for params in layers:
@@ -79,13 +82,19 @@ def _top(layers, x: torch.Tensor, placement: str, hidden: str) -> torch.Tensor:
 
 
 def layer_jacobian(params, x: torch.Tensor, placement: str, hidden: str = "tanh") -> torch.Tensor:
-    """dx_{l+1}/dx_l at x by autograd; (d, d)."""
+    """dx_{l+1}/dx_l at x by autograd; (d, d).
+
+    Claims: 003-eq37, 003-eq39.
+    """
     _check_placement(placement)
     return jacrev(lambda v: residual_layer(params, v, placement, hidden))(_check_vector(x, "x"))
 
 
 def jacobian_product(layers, x0: torch.Tensor, placement: str, start: int = 0, hidden: str = "tanh") -> torch.Tensor:
-    """dx_L/dx_start by autograd through the whole map x_start -> x_L (what (36)-(37) should equal); (d, d)."""
+    """dx_L/dx_start by autograd through the whole map x_start -> x_L (what (36)-(37) should equal); (d, d).
+
+    Claims: 003-eq36, 003-eq37.
+    """
     _check_placement(placement)
     x0 = _check_vector(x0)
     start = _check_start(start, len(layers))
@@ -95,7 +104,9 @@ def jacobian_product(layers, x0: torch.Tensor, placement: str, start: int = 0, h
 
 def jacobian_sum(layers, x0: torch.Tensor, start: int = 0, hidden: str = "tanh") -> torch.Tensor:
     """Pre-LN (39): I + sum_{i=start}^{L-1} d LayerNorm(A_i(x_i)) / dx_start, each term a total derivative through
-    x_i(x_start), by autograd; (d, d)."""
+    x_i(x_start), by autograd; (d, d).
+    Claims: 003-eq38, 003-eq39.
+    """
     x0 = _check_vector(x0)
     start = _check_start(start, len(layers))
     x_start = _top(layers[:start], x0, "pre", hidden)
@@ -111,7 +122,10 @@ def jacobian_sum(layers, x0: torch.Tensor, start: int = 0, hidden: str = "tanh")
 
 
 def jacobian_sum_direct(layers, x0: torch.Tensor, start: int = 0, hidden: str = "tanh") -> torch.Tensor:
-    """I + sum_{i=start}^{L-1} (LayerNorm o A_i)'(x_i): (39) with every dx_i/dx_start taken as I; (d, d)."""
+    """I + sum_{i=start}^{L-1} (LayerNorm o A_i)'(x_i): (39) with every dx_i/dx_start taken as I; (d, d).
+
+    Claims: 003-eq39.
+    """
     x0 = _check_vector(x0)
     start = _check_start(start, len(layers))
     xs = forward(layers, x0, "pre", hidden)
@@ -126,7 +140,9 @@ def jacobian_eq37_as_printed(
     hidden: str = "tanh",
 ) -> torch.Tensor:
     """(37) as printed for a post-LN stack of `depth` layers sharing one A: prod_{i=start}^{last}
-    LayerNorm'(x_i + A(x)) (I + A'(x_i)), later factors on the left, x read as x_start ("start") or x_i ("own")."""
+    LayerNorm'(x_i + A(x)) (I + A'(x_i)), later factors on the left, x read as x_start ("start") or x_i ("own").
+    Claims: 003-eq37.
+    """
     x0 = _check_vector(x0)
     depth = int(depth)
     start = _check_start(start, depth)

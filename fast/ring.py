@@ -121,7 +121,10 @@ def edge_sums(Y: torch.Tensor, dtype: torch.dtype = torch.float64) -> torch.Tens
 
 
 def score(Y: torch.Tensor, J=1.0, h=None) -> torch.Tensor:
-    """s(Y) = J (sum of Y[n]Y[n+1 mod N]) + sum_n h[n]Y[n] for Y (..., N); J broadcasts to (...), h to (..., N)."""
+    """s(Y) = J (sum of Y[n]Y[n+1 mod N]) + sum_n h[n]Y[n] for Y (..., N); J broadcasts to (...), h to (..., N).
+
+    Claims: 004-1b-scores.
+    """
     labels = _check_labels(Y)
     dtype, device = _float_dtype(J, h), labels.device
     y = labels.to(dtype)
@@ -156,12 +159,18 @@ def conditional_logits(Y: torch.Tensor, J, h=None) -> torch.Tensor:
 
 
 def conditionals(Y: torch.Tensor, J=1.0, h=None) -> torch.Tensor:
-    """P_n(v | Y/n) = e^{s(Y[n=v])} / Z_n for every node n and v in (-1, 0, 1), seed 004 Problem 1(a); (..., N, 3)."""
+    """P_n(v | Y/n) = e^{s(Y[n=v])} / Z_n for every node n and v in (-1, 0, 1), seed 004 Problem 1(a); (..., N, 3).
+
+    Claims: 004-1a-z, 004-1b-scores, 004-1b-z, 004-1b-p.
+    """
     return torch.softmax(conditional_logits(Y, J, h), dim=-1)
 
 
 def neg_log_pseudo_likelihood(Y: torch.Tensor, J=1.0, h=None) -> torch.Tensor:
-    """-ln P~_s(Y) = -sum_n ln P_n(Y[n] | Y/n) for Y (..., N), seed 004 Problem 1 (claims 004-1a, 004-1b)."""
+    """-ln P~_s(Y) = -sum_n ln P_n(Y[n] | Y/n) for Y (..., N), seed 004 Problem 1 (claims 004-1a, 004-1b).
+
+    Claims: 004-1a, 004-1b.
+    """
     labels = _check_labels(Y)
     log_conditionals = torch.log_softmax(conditional_logits(labels, J, h), dim=-1)  # (..., N, 3)
     chosen = log_conditionals.gather(-1, (labels + 1).unsqueeze(-1)).squeeze(-1)  # (..., N)

@@ -61,7 +61,10 @@ def last_positive(probabilities: torch.Tensor) -> torch.Tensor:
 
 
 def first_word(P: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-    """w-hat(P, eps) of seed 004 Problem 2(a) for each eps: the i with c_{i-1} <= eps < c_i; (B,) int64."""
+    """w-hat(P, eps) of seed 004 Problem 2(a) for each eps: the i with c_{i-1} <= eps < c_i; (B,) int64.
+
+    Claims: 004-2a.
+    """
     check_distribution(P, "P")
     if P.ndim != 1 or eps.ndim != 1:
         raise ValueError(f"eps: expected P of shape (I,) and eps of shape (B,), got {tuple(P.shape)} and "
@@ -79,7 +82,9 @@ def _next_words(cumulative_Q, last_Q, previous, eps) -> torch.Tensor:
 
 def next_word(Q: torch.Tensor, previous: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
     """w-hat(Q, w_t, eps) of seed 004 Problem 2(b): inverse CDF of row Q[w_t], boundaries sum_{k<=j} Q[w_t, k]
-    (claim 004-2b); (B,) int64."""
+    (claim 004-2b); (B,) int64.
+    Claims: 004-2b.
+    """
     check_distribution(Q, "Q")
     if previous.ndim != 1 or tuple(previous.shape) != tuple(eps.shape):
         raise ValueError(f"previous: expected the shape of eps {tuple(eps.shape)} (1-D), got {tuple(previous.shape)}")
@@ -93,6 +98,7 @@ def sample_strings(P: torch.Tensor, Q: torch.Tensor, eps: torch.Tensor) -> torch
     """Strings from noise eps (B, T): w_1 = w-hat(P, eps_1), w_{t+1} = w-hat(Q, w_t, eps_{t+1}); (B, T) int64.
 
     Each word takes its own noise value (see `reference.sampler.sample_strings` on the index of eps in 2(b)).
+    Claims: 004-2a, 004-2b, 004-2b-noise, 004-2c.
     """
     check_bigram(P, Q)
     if eps.ndim != 2 or eps.shape[1] < 1:
@@ -139,7 +145,10 @@ def straight_through_strings(P: torch.Tensor, Q: torch.Tensor, eps: torch.Tensor
 
 
 def straight_through_gradient(P: torch.Tensor, Q: torch.Tensor, eps: torch.Tensor, upstream: torch.Tensor):
-    """(dL/dP, dL/dQ) for L = sum upstream * straight_through_strings(P, Q, eps), by autograd."""
+    """(dL/dP, dL/dQ) for L = sum upstream * straight_through_strings(P, Q, eps), by autograd.
+
+    Claims: 004-2c.
+    """
     leaf_P, leaf_Q = P.detach().requires_grad_(True), Q.detach().requires_grad_(True)
     y = straight_through_strings(leaf_P, leaf_Q, eps)
     if tuple(upstream.shape) != tuple(y.shape):
@@ -204,6 +213,7 @@ def directional_derivatives(P, Q, direction_P, direction_Q, loss, eps, gumbel, t
     eps lies within about h of a boundary, when it is of order 1/h), 'words changed by the step' (how many words
     differ between the two perturbed samples), 'straight-through', and 'Gumbel-softmax tau=...' for each
     temperature. The directions must keep P and the rows of Q summing to 1 (zero sums).
+    Claims: 004-2c.
     """
     estimates = {}
     leaf_P, leaf_Q = P.detach().requires_grad_(True), Q.detach().requires_grad_(True)
@@ -250,7 +260,9 @@ def _nearest_codes(z_e: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
 def vector_quantize(z_e: torch.Tensor, codebook: torch.Tensor):
     """(z_q, k): k_b = argmin_k ||z_e[b] - e_k||^2 (lowest k on ties) and z_q = sg(e_k) + (z_e - sg(z_e)), whose
     value is exactly e_{k_b} and whose gradient passes straight through to z_e (VQ-VAE; seed 004 Problem 4, where
-    claim 004-4 is that z_q alone gives z_e no gradient)."""
+    claim 004-4 is that z_q alone gives z_e no gradient).
+    Claims: 004-4.
+    """
     check_codebook(z_e, codebook)
     indices = _nearest_codes(z_e, codebook)  # (B,)
     return codebook[indices].detach() + (z_e - z_e.detach()), indices

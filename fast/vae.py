@@ -57,12 +57,18 @@ def encode(params: dict, x: torch.Tensor, activation: str = "relu") -> tuple[tor
 
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
     """z = mu + exp(logvar / 2) * eps (seed 002 Problem 1.5; not mu + eps sigma^2, claim 000-2-reparam, nor
-    mu + v^T Sigma, claim 001-4b-reparam); mu, logvar (B, k), eps (B, r, k) -> (B, r, k)."""
+    mu + v^T Sigma, claim 001-4b-reparam); mu, logvar (B, k), eps (B, r, k) -> (B, r, k).
+    Claims: 000-2-reparam, 000-2-reparam-z, 001-4b1-reparam, 001-4b-reparam, 002-1.5-reparam, 002-1.5-lotus,
+    002-2.4-reparam, 004-3a.
+    """
     return mu.unsqueeze(1) + torch.exp(0.5 * logvar).unsqueeze(1) * eps
 
 
 def reparameterize_backward(grad_z: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor):
-    """(dL/dmu, dL/dlogvar) for upstream dL/dz, by autograd through reparameterize; seed 003 (22)."""
+    """(dL/dmu, dL/dlogvar) for upstream dL/dz, by autograd through reparameterize; seed 003 (22).
+
+    Claims: 003-eq20, 003-eq22.
+    """
     mu = torch.zeros_like(logvar).requires_grad_(True)
     logvar = logvar.detach().clone().requires_grad_(True)
     with torch.enable_grad():
@@ -74,7 +80,11 @@ def reparameterize_backward(grad_z: torch.Tensor, logvar: torch.Tensor, eps: tor
 
 
 def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """1/2 sum_m (mu_m^2 + e^{logvar_m} - 1 - logvar_m) per datum (claims 002-1.7-kl, 003-eq17), (B,)."""
+    """1/2 sum_m (mu_m^2 + e^{logvar_m} - 1 - logvar_m) per datum (claims 002-1.7-kl, 003-eq17), (B,).
+
+    Claims: 000-2-kl-y, 000-2-kl-z, 001-4b2-integrand, 001-4b2-kl, 002-1.7-entropy, 002-1.7-cross, 002-1.7-kl, 003-eq17,
+    003-eq18.
+    """
     # 0.5 * sum(mu^2 + sigma^2 - 1 - log sigma^2)
     return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(dim=-1)
 
@@ -88,7 +98,11 @@ def kl_to_standard_normal_backward(mu: torch.Tensor, logvar: torch.Tensor):
 
 
 def kl_normal(mu_p, logvar_p, mu_q, logvar_q) -> torch.Tensor:
-    """KL(N(mu_p, s_p^2) || N(mu_q, s_q^2)) of seed 003 (10) (claim 003-eq10), summed over the last axis."""
+    """KL(N(mu_p, s_p^2) || N(mu_q, s_q^2)) of seed 003 (10) (claim 003-eq10), summed over the last axis.
+
+    Claims: 003-eq5, 003-eq6, 003-eq7, 003-eq8, 003-eq9, 003-eq10, 003-eq10-zero, 003-eq11, 003-eq11-expansion,
+    003-eq11-algebra, 003-eq12, 003-eq13.
+    """
     # log(s_q / s_p) + (s_p^2 + (mu_q - mu_p)^2) / (2 s_q^2) - 1/2
     terms = 0.5 * (logvar_q - logvar_p) + (logvar_p.exp() + (mu_q - mu_p).pow(2)) / (2.0 * logvar_q.exp()) - 0.5
     return terms.sum(dim=-1)
@@ -110,7 +124,10 @@ def bernoulli_log_likelihood_backward(x: torch.Tensor, logits: torch.Tensor) -> 
 
 
 def gaussian_log_likelihood(x: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """log N(x; mean, diag(e^logvar)), seed 001 4.a; sums the last axis."""
+    """log N(x; mean, diag(e^logvar)), seed 001 4.a; sums the last axis.
+
+    Claims: 003-eq2, 003-eq3.
+    """
     # -1/2 sum(log 2 pi + logvar + (x - mean)^2 / sigma^2)
     return -0.5 * (LOG_2PI + logvar + (x - mean).pow(2) * torch.exp(-logvar)).sum(dim=-1)
 
@@ -138,7 +155,10 @@ def decoder_log_likelihood(x: torch.Tensor, out: torch.Tensor, decoder: str) -> 
 
 
 def log_likelihood(params: dict, x: torch.Tensor, z: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
-    """log p(x_i | z_ij): x (B, D), z (B, r, k) -> (B, r)."""
+    """log p(x_i | z_ij): x (B, D), z (B, r, k) -> (B, r).
+
+    Claims: 003-eq19.
+    """
     out = mlp_forward(params["decoder"], z, activation)  # (B, r, D or 2D)
     return decoder_log_likelihood(x.unsqueeze(1), out, decoder)
 
@@ -147,14 +167,21 @@ def log_likelihood(params: dict, x: torch.Tensor, z: torch.Tensor, decoder: str 
 
 
 def elbo(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
-    """(1/r) sum_j log p(x_i | z_ij) - KL(q(z | x_i) || N(0, I)) per datum, seed 002 Problem 1.2; (B,)."""
+    """(1/r) sum_j log p(x_i | z_ij) - KL(q(z | x_i) || N(0, I)) per datum, seed 002 Problem 1.2; (B,).
+
+    Claims: 001-4b-variational, 001-4b-bound, 001-4b1-expectation, 001-4b1-mc, 001-4b1-first-term, 002-1.1-chain,
+    002-1.2-decomposition, 003-eq14, 003-eq15, 003-eq19.
+    """
     mu, logvar = encode(params, x, activation)
     z = reparameterize(mu, logvar, eps)  # (B, r, k)
     return log_likelihood(params, x, z, decoder, activation).mean(dim=1) - kl_to_standard_normal(mu, logvar)
 
 
 def negative_elbo(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
-    """(1/B) sum_i -ELBO_i, the loss of seed 001 4.c corrected (claim 001-4c-loss), each sum fused into one reduction."""
+    """(1/B) sum_i -ELBO_i, the loss of seed 001 4.c corrected (claim 001-4c-loss), each sum fused into one reduction.
+
+    Claims: 001-4b3-objective, 001-4c-loss.
+    """
     batch, samples, _ = eps.shape
     mu, logvar = encode(params, x, activation)
     z = reparameterize(mu, logvar, eps)
@@ -171,7 +198,10 @@ def negative_elbo(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str
 
 
 def negative_elbo_gradients(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
-    """(loss, dloss/dparams) of negative_elbo by autograd, in the parameter container's structure."""
+    """(loss, dloss/dparams) of negative_elbo by autograd, in the parameter container's structure.
+
+    Claims: 003-eq22.
+    """
     leaves = [leaf.detach().clone().requires_grad_(True) for leaf in tree_leaves(params)]
     with torch.enable_grad():
         loss = negative_elbo(tree_unflatten(params, leaves), x, eps, decoder, activation)
@@ -181,7 +211,9 @@ def negative_elbo_gradients(params: dict, x: torch.Tensor, eps: torch.Tensor, de
 
 def elbo_two_latent(params: dict, x: torch.Tensor, eps_y: torch.Tensor, eps_z: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
     """(1/r) sum_j log p(x | y_j, z_j) - KL(q(y|x) || p(y)) - KL(q(z|x) || p(z)), seed 000 Problem 2 (1) (claim
-    000-2-elbo), y and z reparameterised with sigma, not sigma^2 (claim 000-2-reparam); (B,)."""
+    000-2-elbo), y and z reparameterised with sigma, not sigma^2 (claim 000-2-reparam); (B,).
+    Claims: 000-2-elbo, 000-2-reparam, 000-2-reparam-z, 000-2-recon, 000-2-elbo-final, 000-2-kl-y, 000-2-kl-z.
+    """
     mu_y, logvar_y = split_halves(mlp_forward(params["encoder_y"], x, activation))
     mu_z, logvar_z = split_halves(mlp_forward(params["encoder_z"], x, activation))
     yz = torch.cat([reparameterize(mu_y, logvar_y, eps_y), reparameterize(mu_z, logvar_z, eps_z)], dim=-1)
@@ -211,12 +243,18 @@ def log_importance_weights(params: dict, x: torch.Tensor, eps: torch.Tensor, dec
 
 
 def elbo_monte_carlo(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
-    """(1/L) sum_l [log p(x, z_l) - log q(z_l | x)] (claim 002-1.4-mc; not 1/N, claim 002-1.5-mc); (B,)."""
+    """(1/L) sum_l [log p(x, z_l) - log q(z_l | x)] (claim 002-1.4-mc; not 1/N, claim 002-1.5-mc); (B,).
+
+    Claims: 002-1.4-mc, 002-1.5-mc.
+    """
     return log_importance_weights(params, x, eps, decoder, activation).mean(dim=1)
 
 
 def iwae_bound(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
-    """log (1/K) sum_k p(x, z_k) / q(z_k | x) by logsumexp; (B,)."""
+    """log (1/K) sum_k p(x, z_k) / q(z_k | x) by logsumexp; (B,).
+
+    Claims: 003-eq15.
+    """
     weights = log_importance_weights(params, x, eps, decoder, activation)
     return torch.logsumexp(weights, dim=1) - math.log(weights.shape[1])
 

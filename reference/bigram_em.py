@@ -80,6 +80,7 @@ def mle_counts(sentences, latents, V: int, m: int) -> tuple[np.ndarray, np.ndarr
     p(z|x) = count(x_{t-1}=x, z_t=z) / count(x_{t-1}=x), likewise p(x'|z).
 
     `latents[i][t]` is the state (0..m-1) of token t of sentence i; a context or state never seen gets a uniform row.
+    Claims: 000-1.1-mle.
     """
     sentences = check_sentences(sentences, V)
     if not isinstance(m, (int, np.integer)) or m < 1:
@@ -114,7 +115,10 @@ def normalize_rows(counts: np.ndarray) -> np.ndarray:
 
 def posterior(A: np.ndarray, B: np.ndarray, prev: int, word: int) -> np.ndarray:
     """E-step for one token, seed 000 Problem 1.2 (claim 000-1.2-estep):
-    p(z | x_{t-1}, x_t) = A[x_{t-1}, z] B[z, x_t] / sum_z' A[x_{t-1}, z'] B[z', x_t]."""
+    p(z | x_{t-1}, x_t) = A[x_{t-1}, z] B[z, x_t] / sum_z' A[x_{t-1}, z'] B[z', x_t].
+    Claims: 000-1.2-estep, 001-1a-lemma, 001-1a-stationarity, 001-1a-alpha, 001-1a-qstar, 001-1a-value, 001-1b,
+    001-2-estep.
+    """
     joint = np.array([A[prev, z] * B[z, word - 1] for z in range(A.shape[1])])  # (m,)
     total = joint.sum()
     if total <= 0.0:
@@ -128,6 +132,7 @@ def expected_counts(sentences, A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray
 
     Summing token by token equals the count-weighted sums of seed 000 Problem 1.3,
     sum_{x_t} count(x, x_t) p(z | x, x_t) and sum_{x_{t-1}} count(x_{t-1}, x') p(z | x_{t-1}, x').
+    Claims: 000-1.2-estep, 001-2-estep, 001-2a-count.
     """
     V, m = check_params(A, B)
     sentences = check_sentences(sentences, V)
@@ -149,6 +154,7 @@ def m_step(context_counts: np.ndarray, emission_counts: np.ndarray) -> tuple[np.
     """M-step, seed 000 Problem 1.3 (claims 000-1.3-mstep-a, 000-1.3-mstep-b; 001-2-mstep).
 
     p_new(z|x) = E[count(x, z)] / sum_z' E[count(x, z')];  p_new(x'|z) = E[count(z, x')] / sum_x'' E[count(z, x'')].
+    Claims: 000-1.3-mstep-a, 000-1.3-mstep-b, 001-2-mstep, 001-2-concave.
     """
     return normalize_rows(np.asarray(context_counts, dtype=np.float64)), normalize_rows(
         np.asarray(emission_counts, dtype=np.float64)
@@ -156,7 +162,10 @@ def m_step(context_counts: np.ndarray, emission_counts: np.ndarray) -> tuple[np.
 
 
 def em_step(sentences, A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """One EM iteration, seed 000 Problem 1.2-1.3: (A_new, B_new, log-likelihood of the given (A, B))."""
+    """One EM iteration, seed 000 Problem 1.2-1.3: (A_new, B_new, log-likelihood of the given (A, B)).
+
+    Claims: 000-1.2-estep, 000-1.3-mstep-a, 000-1.3-mstep-b, 001-2-monotone.
+    """
     context_counts, emission_counts, log_likelihood_before = expected_counts(sentences, A, B)
     A_new, B_new = m_step(context_counts, emission_counts)
     return A_new, B_new, log_likelihood_before
@@ -164,7 +173,9 @@ def em_step(sentences, A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.nda
 
 def log_likelihood(sentences, A: np.ndarray, B: np.ndarray) -> float:
     """log p(x) = sum_t log sum_z p(z | x_{t-1}) p(x_t | z), the objective of seed 000 Problem 1.2
-    (-inf if a bigram has probability 0)."""
+    (-inf if a bigram has probability 0).
+    Claims: 001-1-marginal.
+    """
     V, m = check_params(A, B)
     sentences = check_sentences(sentences, V)
     total = 0.0
@@ -221,6 +232,7 @@ def fit(
     """EM for the latent bigram model (seed 001 section 2, claims 001-2-estep, 001-2-mstep): em_step until the
     relative change of the log-likelihood is at most `tol`, or `n_iter` iterations. Starts from `init`, else from
     initial_params(V, m, seed)[0].
+    Claims: 001-notation, 001-2-estep, 001-2-mstep, 001-2-monotone.
     """
     check_fit_options(n_iter, tol)
     sentences = check_sentences(sentences, V)

@@ -44,6 +44,7 @@ def gan_loss(params_d, params_g, x: np.ndarray, noise: np.ndarray, hidden_d: str
     """L = mean_i log D(x_i) + mean_j log(1 - D(G(z_j))), the objective of seed 003 (23), as a float.
 
     log(1 - sigmoid(z)) = log sigmoid(-z), so both terms are log-sigmoids of logits.
+    Claims: 003-eq23.
     """
     check_gan_inputs(params_d, params_g, x, noise, hidden_d, hidden_g)
     real_logits, _ = discriminator_logits(params_d, x, hidden_d)
@@ -60,6 +61,7 @@ def output_gradients(real_logits: np.ndarray, fake_logits: np.ndarray):
     Claim 003-eq28: (28) prints one expression sigmoid(-z(X)) - sigmoid(z(G(X))); the two terms belong to two
     different logits (the real one and the fake one), and the generator's input is the noise z, not X.
     Returns (dL/dz_real (B_real,), dL/dz_fake (B_fake,)).
+    Claims: 003-eq26, 003-eq27, 003-eq28.
     """
     real_logits = np.asarray(real_logits, dtype=np.float64)
     fake_logits = np.asarray(fake_logits, dtype=np.float64)
@@ -85,6 +87,7 @@ def discriminator_backward(params_d, cache, grad_logits: np.ndarray, hidden: str
     where (32) prints W_g^1 and keeping the derivative of the first activation that (32) drops (claim 003-eq32).
     With delta^l = dL/dz^l * g^l'(a^l): dL/dW^l = sum over examples of delta^l (z^{l-1})^T, dL/db^l = sum of delta^l.
     Returns ([(dW, db)] per layer, dL/dx (B, n)).
+    Claims: 003-eq29, 003-eq30, 003-eq31, 003-eq32.
     """
     count = grad_logits.shape[0]
     grads = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params_d]
@@ -108,6 +111,7 @@ def generator_backward(params_g, cache, grad_samples: np.ndarray, hidden: str = 
     """The generator chain (33) of seed 003: grad_{theta_g} L = dL/dG(z) grad_{theta_g} G(z), back through MLP_g.
 
     `grad_samples` is the hand-off dL/dG(z_j) of (32); returns [(dW, db)] per generator layer.
+    Claims: 003-eq33.
     """
     grads, _ = mlp_backward(params_g, cache, grad_samples, hidden=hidden, output="identity")
     return grads
@@ -118,6 +122,7 @@ def gan_gradients(params_d, params_g, x: np.ndarray, noise: np.ndarray, hidden_d
 
     (23) grad_{theta_d} L = grad D(x)/D(x) - grad D(G(z))/(1 - D(G(z))), taken through the logits; the real and
     the fake batch each contribute to the discriminator's gradient, only the fake batch to the generator's.
+    Claims: 003-eq23, 003-eq28, 003-eq29, 003-eq30, 003-eq31, 003-eq32, 003-eq33.
     """
     check_gan_inputs(params_d, params_g, x, noise, hidden_d, hidden_g)
     real_logits, real_cache = discriminator_logits(params_d, x, hidden_d)
@@ -143,6 +148,7 @@ def gan_step(
     """One simultaneous step, seed 003: ascent (34) theta_d + alpha grad_d L, descent (35) theta_g - alpha grad_g L.
 
     Both gradients are taken at the same (theta_d^t, theta_g^t). Returns (new params_d, new params_g).
+    Claims: 003-eq34, 003-eq35.
     """
     check_learning_rate(learning_rate)
     grads_d, grads_g = gan_gradients(params_d, params_g, x, noise, hidden_d, hidden_g)

@@ -76,7 +76,10 @@ def residual_layer(params, x: np.ndarray, placement: str, hidden: str = "tanh") 
 
 
 def forward(layers, x0: np.ndarray, placement: str, hidden: str = "tanh") -> np.ndarray:
-    """x_0, x_1, ..., x_L of the stack, one layer at a time; x0 of shape (d,) or (B, d), result (L+1, ...)."""
+    """x_0, x_1, ..., x_L of the stack, one layer at a time; x0 of shape (d,) or (B, d), result (L+1, ...).
+
+    Claims: 003-eq38.
+    """
     _check_placement(placement)
     xs = [np.asarray(x0, dtype=np.float64)]
     for params in layers:
@@ -86,7 +89,9 @@ def forward(layers, x0: np.ndarray, placement: str, hidden: str = "tanh") -> np.
 
 def layer_jacobian(params, x: np.ndarray, placement: str, hidden: str = "tanh") -> np.ndarray:
     """J = dx_{l+1}/dx_l at x: LN'(x + A(x)) (I + A'(x)) for post (37), I + LN'(A(x)) A'(x) for pre (39),
-    I + A'(LN(x)) LN'(x) for prenorm; (d, d)."""
+    I + A'(LN(x)) LN'(x) for prenorm; (d, d).
+    Claims: 003-eq37, 003-eq39.
+    """
     _check_placement(placement)
     x = _check_vector(x, "x")
     identity = np.eye(x.shape[0])
@@ -98,7 +103,10 @@ def layer_jacobian(params, x: np.ndarray, placement: str, hidden: str = "tanh") 
 
 
 def jacobian_product(layers, x0: np.ndarray, placement: str, start: int = 0, hidden: str = "tanh") -> np.ndarray:
-    """dx_L/dx_start = J_{L-1} J_{L-2} ... J_start, the chain rule (36)-(37) with the product stopped at L - 1."""
+    """dx_L/dx_start = J_{L-1} J_{L-2} ... J_start, the chain rule (36)-(37) with the product stopped at L - 1.
+
+    Claims: 003-eq36, 003-eq37.
+    """
     x0 = _check_vector(x0)
     start = _check_start(start, len(layers))
     xs = forward(layers, x0, placement, hidden)
@@ -113,6 +121,7 @@ def jacobian_sum(layers, x0: np.ndarray, start: int = 0, hidden: str = "tanh") -
 
     Each term still carries dx_i/dx_start = J_{i-1} ... J_start, the product over the layers before it (claims
     003-eq38, 003-eq39).
+    Claims: 003-eq38, 003-eq39.
     """
     x0 = _check_vector(x0)
     start = _check_start(start, len(layers))
@@ -129,7 +138,9 @@ def jacobian_sum(layers, x0: np.ndarray, start: int = 0, hidden: str = "tanh") -
 
 def jacobian_sum_direct(layers, x0: np.ndarray, start: int = 0, hidden: str = "tanh") -> np.ndarray:
     """I + sum_{i=start}^{L-1} LN'(A_i(x_i)) A_i'(x_i): (39) with each dx_i/dx_start taken as I, the reading under
-    which item 19's "a sum, not a product" would hold; it equals dx_L/dx_start only when L - start <= 1."""
+    which item 19's "a sum, not a product" would hold; it equals dx_L/dx_start only when L - start <= 1.
+    Claims: 003-eq39.
+    """
     x0 = _check_vector(x0)
     start = _check_start(start, len(layers))
     xs = forward(layers, x0, "pre", hidden)
@@ -149,6 +160,7 @@ def jacobian_eq37_as_printed(
     As printed, last = depth (one factor more than the stack has: x_{L+1} does not exist) and the unbound x in
     A(x) is read as x_start (`branch_input="start"`); last = depth - 1 with `branch_input="own"` (A(x_i)) is the
     true dx_L/dx_start. Claim 003-eq37.
+    Claims: 003-eq37.
     """
     x0 = _check_vector(x0)
     depth = int(depth)

@@ -50,6 +50,7 @@ def score(Y, J: float = 1.0, h=None) -> np.ndarray:
     """s(Y) = J (sum_{n=0}^{N-2} Y[n]Y[n+1] + Y[N-1]Y[0]) + sum_n h[n]Y[n], seed 004 Problem 1 (J=1, h=0 there).
 
     Y has shape (N,) or (S, N); returns a float or an (S,) array.
+    Claims: 004-1b-scores.
     """
     labels = _labels_array(Y)
     rows = labels.reshape(-1, labels.shape[-1])  # (S, N)
@@ -144,6 +145,7 @@ def conditionals(Y, J: float = 1.0, h=None) -> np.ndarray:
     """P_n(v | Y/n) = e^{s(Y[n=v])} / Z_n with Z_n = sum_{v in {-1,0,1}} e^{s(Y[n=v])}, seed 004 Problem 1(a).
 
     Y has shape (N,) or (S, N); returns (..., N, 3), the last axis over v = -1, 0, 1.
+    Claims: 004-1a-z, 004-1b-scores, 004-1b-z, 004-1b-p.
     """
     labels = _labels_array(Y)
     rows = labels.reshape(-1, labels.shape[-1])  # (S, N)
@@ -163,6 +165,7 @@ def neg_log_pseudo_likelihood(Y, J: float = 1.0, h=None) -> np.ndarray:
 
     For J = 1, h = 0 it is N ln 3 at Y = 0 and N ln(1 + e^-2 + e^-4) at Y = 1 when N >= 2 (the document prints
     these with the wrong sign, claims 004-1a and 004-1b); the N = 1 ring is the exception.
+    Claims: 004-1a, 004-1b.
     """
     labels = _labels_array(Y)
     probabilities = conditionals(labels, J, h).reshape(-1, labels.shape[-1], len(LABELS))  # (S, N, 3)

@@ -52,7 +52,9 @@ def check_bigram(P, Q) -> None:
 
 def inverse_cdf(probabilities: np.ndarray, e: float) -> int:
     """The i with e in [c_{i-1}, c_i), c_i = sum_{j<=i} p[j], by a loop over the cumulative sum (claim 004-2a);
-    e at or beyond the last boundary gives the last word of positive probability."""
+    e at or beyond the last boundary gives the last word of positive probability.
+    Claims: 004-2a.
+    """
     c = 0.0
     last_positive = 0
     for i, p in enumerate(probabilities):
@@ -65,7 +67,10 @@ def inverse_cdf(probabilities: np.ndarray, e: float) -> int:
 
 
 def first_word(P: np.ndarray, eps: np.ndarray) -> np.ndarray:
-    """w-hat(P, eps_1) of seed 004 Problem 2(a) for each eps: P(w-hat = i) = P[i]; (B,) int64."""
+    """w-hat(P, eps_1) of seed 004 Problem 2(a) for each eps: P(w-hat = i) = P[i]; (B,) int64.
+
+    Claims: 004-2a.
+    """
     check_distribution(P, "P")
     check_noise(eps)
     eps = np.asarray(eps, dtype=np.float64)
@@ -82,6 +87,7 @@ def next_word(Q: np.ndarray, previous: np.ndarray, eps: np.ndarray) -> np.ndarra
 
     The inverse CDF of row Q[w_t]; the upper boundary of word j is the cumulative sum sum_{k<=j} Q[w_t, k], where
     the problem prints sum_{k<=j} Q[w_t, j], whose summand does not depend on k (claim 004-2b).
+    Claims: 004-2b.
     """
     check_distribution(Q, "Q")
     check_noise(eps)
@@ -103,6 +109,7 @@ def sample_strings(P: np.ndarray, Q: np.ndarray, eps: np.ndarray) -> np.ndarray:
     Each word takes its own noise value. Problem 2(b) as printed feeds eps_t to the step that returns w_{t+1},
     which with the T values eps_1..eps_T reuses eps_1 for w_1 and w_2 (so w_2 given w_1 is not distributed as
     Q[w_1]) and leaves eps_T unused.
+    Claims: 004-2a, 004-2b, 004-2b-noise, 004-2c.
     """
     check_bigram(P, Q)
     eps = np.asarray(eps, dtype=np.float64)
@@ -137,6 +144,7 @@ def straight_through_gradient(P: np.ndarray, Q: np.ndarray, eps: np.ndarray, ups
     The forward value y[b, t] is the one-hot vector of the sampled word; the backward pass treats it as the
     probability vector it was drawn from (P for t = 1, Q[w_{t-1}] after), so dL/dP = sum_b upstream[b, 1] and
     row i of dL/dQ sums upstream[b, t] over the steps with w_{t-1} = i (seed 004 Problem 4: straight-through).
+    Claims: 004-2c.
     """
     words = sample_strings(P, Q, eps)
     upstream = np.asarray(upstream, dtype=np.float64)
@@ -205,6 +213,7 @@ def vector_quantize(z_e: np.ndarray, codebook: np.ndarray):
     """VQ-VAE quantisation: k_b = argmin_k ||z_e[b] - e_k||^2 (lowest k on ties), z_q[b] = e_{k_b}.
 
     Returns (z_q (B, d), k (B,) int64). Seed 004 Problem 4 (claim 004-4): k is discrete, so dz_q/dz_e = 0 off ties.
+    Claims: 004-4.
     """
     check_codebook(z_e, codebook)
     z_q = np.empty_like(z_e, dtype=np.float64)

@@ -61,6 +61,8 @@ def reparameterize(mu: np.ndarray, logvar: np.ndarray, eps: np.ndarray) -> np.nd
     Seed 000 Problem 2.2 writes mu + eps * sigma^2 (claim 000-2-reparam) and seed 001 4.b.1 writes mu + v^T Sigma
     (claim 001-4b-reparam); both are refuted, since the noise must be scaled by sigma = Sigma^{1/2}.
     mu, logvar (B, k), eps (B, r, k) -> z (B, r, k).
+    Claims: 000-2-reparam, 000-2-reparam-z, 001-4b1-reparam, 001-4b-reparam, 002-1.5-reparam, 002-1.5-lotus,
+    002-2.4-reparam, 004-3a.
     """
     batch, samples, _ = eps.shape
     z = np.empty_like(eps)
@@ -75,6 +77,7 @@ def reparameterize_backward(grad_z: np.ndarray, logvar: np.ndarray, eps: np.ndar
     """dL/dmu_i = sum_j dL/dz_ij and dL/dlogvar_i = sum_j dL/dz_ij * eps_ij * exp(logvar_i / 2) / 2, seed 003 (22).
 
     grad_z, eps (B, r, k), logvar (B, k) -> (grad_mu, grad_logvar), each (B, k).
+    Claims: 003-eq20, 003-eq22.
     """
     batch, samples, _ = eps.shape
     grad_mu = np.zeros_like(logvar)
@@ -96,6 +99,8 @@ def kl_to_standard_normal(mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
     Seed 002 Problem 1.7 (claim 002-1.7-kl) and seed 003 (17) (claim 003-eq17). Seed 003 (18) writes -M where -M/2
     belongs (claim 003-eq18), and seed 001 4.b.2 writes the determinant |Sigma| where the trace tr Sigma belongs
     (claim 001-4b2-kl); the correct form is 1/2 (||mu||^2 + tr Sigma - k - log |Sigma|).
+    Claims: 000-2-kl-y, 000-2-kl-z, 001-4b2-integrand, 001-4b2-kl, 002-1.7-entropy, 002-1.7-cross, 002-1.7-kl, 003-eq17,
+    003-eq18.
     """
     batch, latent = mu.shape
     kl = np.zeros(batch)
@@ -112,7 +117,10 @@ def kl_to_standard_normal_backward(mu: np.ndarray, logvar: np.ndarray) -> tuple[
 
 def kl_normal(mu_p: np.ndarray, logvar_p: np.ndarray, mu_q: np.ndarray, logvar_q: np.ndarray) -> np.ndarray:
     """KL(p || q) = log(s_q / s_p) + (s_p^2 + (mu_q - mu_p)^2) / (2 s_q^2) - 1/2 per coordinate, summed over the
-    last axis, for p = N(mu_p, s_p^2) and q = N(mu_q, s_q^2): seed 003 (10) (claim 003-eq10)."""
+    last axis, for p = N(mu_p, s_p^2) and q = N(mu_q, s_q^2): seed 003 (10) (claim 003-eq10).
+    Claims: 003-eq5, 003-eq6, 003-eq7, 003-eq8, 003-eq9, 003-eq10, 003-eq10-zero, 003-eq11, 003-eq11-expansion,
+    003-eq11-algebra, 003-eq12, 003-eq13.
+    """
     total = np.zeros(np.broadcast_shapes(mu_p.shape, logvar_p.shape, mu_q.shape, logvar_q.shape)[:-1])
     for m in range(mu_p.shape[-1]):
         var_p, var_q = np.exp(logvar_p[..., m]), np.exp(logvar_q[..., m])
@@ -146,6 +154,7 @@ def gaussian_log_likelihood(x: np.ndarray, mean: np.ndarray, logvar: np.ndarray)
     """log N(x; mean, diag(e^logvar)) = -1/2 sum_d (log 2 pi + logvar_d + (x_d - mean_d)^2 e^{-logvar_d}).
 
     The Gaussian decoder of seed 001 4.a, and the density of q(z | x) and p(z) = N(z; 0, I). Sums the last axis.
+    Claims: 003-eq2, 003-eq3.
     """
     return -0.5 * np.sum(LOG_2PI + logvar + (x - mean) ** 2 * np.exp(-logvar), axis=-1)
 
@@ -179,7 +188,10 @@ def decoder_log_likelihood_backward(x: np.ndarray, out: np.ndarray, decoder: str
 
 
 def log_likelihood(params: dict, x: np.ndarray, z: np.ndarray, decoder: str = "bernoulli", activation: str = "relu"):
-    """log p(x_i | z_ij) for every datum i and sample j: x (B, D), z (B, r, k) -> (B, r)."""
+    """log p(x_i | z_ij) for every datum i and sample j: x (B, D), z (B, r, k) -> (B, r).
+
+    Claims: 003-eq19.
+    """
     batch, samples, _ = z.shape
     result = np.empty((batch, samples))
     for i in range(batch):
@@ -197,6 +209,8 @@ def elbo(params: dict, x: np.ndarray, eps: np.ndarray, decoder: str = "bernoulli
 
     Seed 002 Problem 1.2 (claim 003-eq15 for the two terms) with the first term estimated by r samples as in seed
     001 4.b.1 and 4.b.3; x (B, D), eps (B, r, k).
+    Claims: 001-4b-variational, 001-4b-bound, 001-4b1-expectation, 001-4b1-mc, 001-4b1-first-term, 002-1.1-chain,
+    002-1.2-decomposition, 003-eq14, 003-eq15, 003-eq19.
     """
     mu, logvar = encode(params, x, activation)
     z = reparameterize(mu, logvar, eps)
@@ -214,6 +228,7 @@ def negative_elbo(params: dict, x: np.ndarray, eps: np.ndarray, decoder: str = "
     As printed, 4.c evaluates the decoder density at z instead of x, drops the KL's 1/2 and -k, and writes |Sigma|
     for tr Sigma (claim 001-4c-loss, refuted). Averaged rather than summed over the batch, so that its scale does
     not depend on B.
+    Claims: 001-4b3-objective, 001-4c-loss.
     """
     return float(np.mean(-elbo(params, x, eps, decoder, activation)))
 
@@ -253,6 +268,7 @@ def negative_elbo_gradients(
     decoder's head gives d(-log p)/d out, mlp_backward carries it through the decoder to dL/dz_ij; the
     reparameterisation turns sum_j dL/dz_ij into dL/dmu_i, dL/dlogvar_i, the KL adds (mu_i, (sigma_i^2 - 1) / 2),
     and mlp_backward carries [dL/dmu_i, dL/dlogvar_i] through the encoder. Everything is scaled by 1/B.
+    Claims: 003-eq22.
     """
     check_decoder(decoder)
     batch, samples, _ = eps.shape
@@ -292,6 +308,7 @@ def elbo_two_latent(
 
     Seed 000 Problem 2 eq. (1) (claim 000-2-elbo), with y_ij = mu_y + sigma_y eps_y,ij and z_ij = mu_z + sigma_z
     eps_z,ij; the document's mu + eps * sigma^2 is refuted (claim 000-2-reparam). eps_y (B, r, k_y), eps_z (B, r, k_z).
+    Claims: 000-2-elbo, 000-2-reparam, 000-2-reparam-z, 000-2-recon, 000-2-elbo-final, 000-2-kl-y, 000-2-kl-z.
     """
     mu_y, logvar_y = split_halves(mlp_forward(params["encoder_y"], x, activation)[0])
     mu_z, logvar_z = split_halves(mlp_forward(params["encoder_z"], x, activation)[0])
@@ -370,6 +387,7 @@ def elbo_monte_carlo(params: dict, x: np.ndarray, eps: np.ndarray, decoder: str 
 
     The estimator of Problem 1.5 writes 1/N in front of a sum of L terms (claim 002-1.5-mc, refuted): the
     average is over the L samples.
+    Claims: 002-1.4-mc, 002-1.5-mc.
     """
     weights = log_importance_weights(params, x, eps, decoder, activation)
     return weights.sum(axis=1) / weights.shape[1]
@@ -377,7 +395,9 @@ def elbo_monte_carlo(params: dict, x: np.ndarray, eps: np.ndarray, decoder: str 
 
 def iwae_bound(params: dict, x: np.ndarray, eps: np.ndarray, decoder: str = "bernoulli", activation: str = "relu"):
     """IWAE_K,i = log (1/K) sum_k p(x_i, z_ik) / q(z_ik | x_i), by log-sum-exp; its expectation lies between the
-    ELBO (K = 1) and log p(x_i) and does not decrease in K. eps (B, K, k) -> (B,)."""
+    ELBO (K = 1) and log p(x_i) and does not decrease in K. eps (B, K, k) -> (B,).
+    Claims: 003-eq15.
+    """
     weights = log_importance_weights(params, x, eps, decoder, activation)
     batch, samples = weights.shape
     result = np.empty(batch)
