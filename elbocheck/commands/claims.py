@@ -18,8 +18,8 @@ HELP = "decide every claim of the documents: proved, verified, or refuted with a
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the ledger as JSON ({\"claims\": [...]})")
     parser.add_argument("--only", metavar="DOC", help="one document: 000, 001, 002, 003 or 004 (or its file name)")
-    parser.add_argument("--explain", metavar="ID", help="print one claim as printed, its check, its counterexample "
-                                                        "and its correction")
+    parser.add_argument("--explain", metavar="ID", help="print one claim as printed, its check, its counterexample, "
+                                                        "its correction and the code that implements it")
     parser.add_argument("--jobs", type=int, default=None, metavar="N",
                         help="processes that decide claims in parallel (default: the number of CPUs)")
 
@@ -69,7 +69,9 @@ def print_table(results, elapsed: float) -> None:
 
 
 def explain(claim_id: str) -> int:
-    """Print one claim: as printed, its check, the verdict, the counterexample and the correction."""
+    """Print one claim: as printed, its check, the verdict, the counterexample and the correction, then the
+    functions that implement it with their pairs, tests and benchmarks."""
+    from elbocheck import trace
     from elbocheck.derivations import claims as ledger_module
 
     known = {claim.id: claim for claim in ledger_module.registry()}
@@ -93,6 +95,7 @@ def explain(claim_id: str) -> int:
             print(f"  -> {result.correction.verdict.value} ({result.correction.method})")
     if claim.note:
         print(f"\nNote: {claim.note}")
+    print(f"\n{trace.describe(claim.id)}")
     return 0
 
 
