@@ -26,6 +26,7 @@ COMMANDS = [
     "ring",
     "residual",
     "crosscheck",
+    "cases",
     "bench",
     "report",
 ]
