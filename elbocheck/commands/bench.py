@@ -1,5 +1,9 @@
 """Run the bench/ suites with pytest-benchmark and write DIR/report.md, one DIR/<algorithm>.md and .png each,
-and the raw DIR/benchmark.json. Reference and peer run on the CPU; fast runs on --device."""
+and the raw DIR/benchmark.json. Reference and peer run on the CPU; fast runs on --device.
+
+With --candidate MODULE:FUNCTION --pair NAME it times your function beside the pair's fast function, its reference
+and its peer on the pair's sizes, each with its largest relative error against the reference, and prints the
+table (nothing is written)."""
 
 from __future__ import annotations
 
@@ -18,6 +22,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="only the small cases (a few minutes on a 2-core CPU)")
     parser.add_argument("--suite", action="append", metavar="NAME", help="run only bench/bench_NAME.py (repeatable)")
     scaffold.add_out(parser, "out/bench", "where the report goes")
+    parser.add_argument("--candidate", metavar="MODULE:FUNCTION",
+                        help="time this function (a module path or a .py file) beside the pair's fast, reference "
+                             "and peer; needs --pair")
+    parser.add_argument("--pair", metavar="NAME", help="the pair the candidate implements (`crosscheck --list`)")
+    scaffold.add_dtype(parser, default="float32", what="for the candidate, fast and peer (with --candidate)")
+    parser.add_argument("--numpy", action="store_true", help="the candidate takes and returns NumPy arrays")
+    parser.add_argument("--json", action="store_true", help="with --candidate: print the timings as JSON")
 
 
 def bench_dir() -> Path:
@@ -40,6 +51,8 @@ def suite_files(names: list[str] | None) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.candidate is not None or args.pair is not None:
+        return bench_candidate(args)
     shared = scaffold.resolve(args)
     files = suite_files(args.suite)
     scaffold.make_out(shared.out)
@@ -110,3 +123,29 @@ def run_suites(files: list[Path], device_argument: str, quick: bool, out: Path, 
         atomic_write_text(results.path / "report.md", "\n".join(header) + "\n" + "\n".join(sections))
     return status, found
 
+
+
+def bench_candidate(args: argparse.Namespace) -> int:
+    """Time the user's function beside the pair's implementations; print the table."""
+    import json
+
+    from elbocheck.device import device_name
+    from elbocheck.pairs.candidate import find_pair, load_candidate
+    from elbocheck.pairs.timing import bench_candidate as run_bench, format_rows, rows_to_json
+
+    if args.candidate is None or args.pair is None:
+        raise ValueError("--candidate: timing a candidate needs both --candidate MODULE:FUNCTION and --pair NAME")
+    if args.quick or args.suite:
+        raise ValueError("--candidate: times one pair; leave out --quick and --suite")
+    pair = find_pair(args.pair)
+    device = scaffold.resolve_device(args.device)
+    scaffold.resolve_dtype(args.dtype)
+    function = load_candidate(args.candidate)
+    rows = run_bench(pair, function, dtype=args.dtype, device=device, numpy=args.numpy)
+    if args.json:
+        json.dump({"candidate": args.candidate, "pair": pair.name, "dtype": args.dtype, "device": device_name(device),
+                   "peer": pair.peer_name or None, "sizes": rows_to_json(rows)}, sys.stdout, indent=2, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        print(format_rows(rows, pair, args.candidate, args.dtype, device_name(device)))
+    return 0

@@ -6,6 +6,7 @@ to a module listed in MODULES adds it everywhere. Each module defines `PAIRS: li
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 
 from elbocheck.pairs.core import DEFAULT_RTOL, Pair, Sample, Trial, relative_error, run_trial
@@ -21,10 +22,16 @@ MODULES = [
 
 
 def all_pairs() -> list[Pair]:
-    """Every pair of every module in MODULES, in table order."""
+    """Every pair of every module in MODULES, in table order, with its peer from elbocheck.pairs.peers."""
+    from elbocheck.pairs.peers import PEERS
+
     pairs = []
     for module_name in MODULES:
-        pairs.extend(importlib.import_module(f"elbocheck.pairs.{module_name}").PAIRS)
+        for pair in importlib.import_module(f"elbocheck.pairs.{module_name}").PAIRS:
+            if pair.name in PEERS and pair.peer is None:
+                peer, peer_name, bench_sizes = PEERS[pair.name]
+                pair = dataclasses.replace(pair, peer=peer, peer_name=peer_name, bench_sizes=bench_sizes)
+            pairs.append(pair)
     names = [pair.name for pair in pairs]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
