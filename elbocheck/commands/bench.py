@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="time this function (a module path or a .py file) beside the pair's fast, reference "
                              "and peer; needs --pair")
     parser.add_argument("--pair", metavar="NAME", help="the pair the candidate implements (`crosscheck --list`)")
-    scaffold.add_dtype(parser, default="float32", what="for the candidate, fast and peer (with --candidate)")
+    scaffold.add_dtype(parser, what="for the candidate, fast and peer (with --candidate)")
     parser.add_argument("--numpy", action="store_true", help="the candidate takes and returns NumPy arrays")
     parser.add_argument("--json", action="store_true", help="with --candidate: print the timings as JSON")
 
