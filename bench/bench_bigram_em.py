@@ -19,6 +19,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 
+from elbocheck.bench.prepared import GROUPS, Prepared
 from elbocheck.fast import bigram_em as fast
 from elbocheck.reference import bigram_em as reference
 
@@ -123,13 +124,19 @@ def test_the_timed_peer_loop_is_nmf_fit():
 
 
 @pytest.mark.parametrize("V, m, tokens, with_reference", CASES)
-@pytest.mark.parametrize("impl", ["reference", "fast", "peer"])
-def test_em_iteration(benchmark, device, device_label, sync, impl, V, m, tokens, with_reference):
-    if impl == "reference" and not with_reference:
+@pytest.mark.parametrize("impls", GROUPS)
+def test_em_iteration(measure, device, device_label, sync, impls, V, m, tokens, with_reference):
+    if impls == ("reference",) and not with_reference:
         pytest.skip("the literal reference loops over every token in Python: small corpus only")
     sentences = planted_corpus(V, tokens)
     counts = fast.bigram_counts(sentences, V)
     A0, B0 = start(V, m)
+    measure({impl: prepare(impl, sentences, counts, A0, B0, V, m, tokens, device, device_label, sync)
+             for impl in impls}, warmup_rounds=WARMUP)
+
+
+def prepare(impl, sentences, counts, A0, B0, V, m, tokens, device, device_label, sync) -> Prepared:
+    """One implementation's EM iteration from (A0, B0), its extra_info, and its log-likelihood per token after."""
     size = float(counts.n_tokens * m)  # tokens x states: the work of one iteration, the plot's x axis
     info = {"algorithm": ALGORITHM, "case": case_label(V, m, tokens), "size": size, "impl": impl, "quality_name": QUALITY}
 
@@ -162,10 +169,8 @@ def test_em_iteration(benchmark, device, device_label, sync, impl, V, m, tokens,
         info["device"] = "CPU (NumPy/SciPy, float32 data)"
         info["peer"] = PEER
 
-    benchmark.pedantic(iteration, rounds=ROUNDS, iterations=1, warmup_rounds=WARMUP)
-    if impl == "peer":
-        A, B = nmf_to_model(state["W"], state["H"])
-    else:
-        A, B = state["A"], state["B"]
-    info["quality"] = log_likelihood_per_token(counts, A, B)
-    benchmark.extra_info.update(info)
+    def quality() -> float:
+        A, B = nmf_to_model(state["W"], state["H"]) if impl == "peer" else (state["A"], state["B"])
+        return log_likelihood_per_token(counts, A, B)
+
+    return Prepared(iteration, info, rounds=ROUNDS, on_device=impl == "fast", quality=quality)

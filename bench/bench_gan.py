@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import torch
 
+from elbocheck.bench.prepared import GROUPS, Prepared
 from elbocheck.fast import gan as fast
 from elbocheck.reference import gan as reference
 from elbocheck.shared.nn import init_mlp
@@ -103,17 +104,21 @@ def peer_step(D: torch.nn.Sequential, G: torch.nn.Sequential, x, noise):
 
 
 @pytest.mark.parametrize("batch, width, layers, with_reference", CASES)
-@pytest.mark.parametrize("impl", ["reference", "fast", "peer"])
-def test_gan_step(timed, benchmark, device, device_label, sync, impl, batch, width, layers, with_reference):
-    if impl == "reference" and not with_reference:
+@pytest.mark.parametrize("impls", GROUPS)
+def test_gan_step(measure, device, device_label, sync, impls, batch, width, layers, with_reference):
+    if impls == ("reference",) and not with_reference:
         pytest.skip("the literal reference back-propagates one example at a time: small cases only")
+    expected = float64_step(batch, width, layers, with_reference)
+    measure({impl: prepare(impl, batch, width, layers, expected, device, device_label, sync) for impl in impls})
+
+
+def prepare(impl, batch, width, layers, expected, device, device_label, sync) -> Prepared:
+    """One implementation's GAN step, its extra_info, and the error of one step's new weights against float64."""
     params_d, params_g, x, noise = problem(batch, width, layers)
     info = {"algorithm": ALGORITHM, "case": f"B={batch} width={width} hidden layers={layers}", "size": float(batch),
             "impl": impl, "quality_name": QUALITY, "flops": flops(batch, width, layers)}
-    expected = float64_step(batch, width, layers, with_reference)
+    result = {}
     if impl == "reference":
-        result = {}
-
         def step():
             result["new"] = reference.gan_step(params_d, params_g, x, noise, RATE, HIDDEN, HIDDEN)
 
@@ -126,7 +131,6 @@ def test_gan_step(timed, benchmark, device, device_label, sync, impl, batch, wid
 
         on_device = (convert(params_d), convert(params_g), torch.tensor(x, dtype=torch.float32, device=device),
                      torch.tensor(noise, dtype=torch.float32, device=device))
-        result = {}
 
         def step():
             result["new"] = fast.gan_step(*on_device, RATE, HIDDEN, HIDDEN)
@@ -147,13 +151,14 @@ def test_gan_step(timed, benchmark, device, device_label, sync, impl, batch, wid
         info["peer"] = PEER
         rounds = 10
 
-    timed(step, rounds=rounds, warmup_rounds=1, cuda_events=impl == "fast")
-    if impl == "peer":
-        D, G = sequential(params_d, device), sequential(params_g, device)
-        peer_step(D, G, x_device, noise_device)
-        new = tuple([(layer.weight, layer.bias) for layer in module if isinstance(layer, torch.nn.Linear)]
-                    for module in (D, G))
-    else:
-        new = result["new"]
-    info["quality"] = max(relative_error(new[0], expected[0]), relative_error(new[1], expected[1]))
-    benchmark.extra_info.update(info)
+    def quality() -> float:
+        if impl == "peer":
+            fresh_D, fresh_G = sequential(params_d, device), sequential(params_g, device)
+            peer_step(fresh_D, fresh_G, x_device, noise_device)
+            new = tuple([(layer.weight, layer.bias) for layer in module if isinstance(layer, torch.nn.Linear)]
+                        for module in (fresh_D, fresh_G))
+        else:
+            new = result["new"]
+        return max(relative_error(new[0], expected[0]), relative_error(new[1], expected[1]))
+
+    return Prepared(step, info, rounds=rounds, on_device=impl != "reference", quality=quality)

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 import torch
 
+from elbocheck.bench.prepared import GROUPS, Prepared
 from elbocheck.fast import ring as fast
 from elbocheck.reference import ring as reference
 
@@ -83,10 +84,15 @@ def relative_error(value: float, exact: float) -> float:
 
 
 @pytest.mark.parametrize("N, with_reference", PARTITION_CASES)
-@pytest.mark.parametrize("impl", ["reference", "fast", "peer"])
-def test_ring_partition(timed, benchmark, device, device_label, sync, impl, N, with_reference):
-    if impl == "reference" and not with_reference:
+@pytest.mark.parametrize("impls", GROUPS)
+def test_ring_partition(measure, device, device_label, sync, impls, N, with_reference):
+    if impls == ("reference",) and not with_reference:
         pytest.skip("enumeration visits 3^N labellings: N <= 12 only")
+    measure({impl: prepare_partition(impl, N, device, device_label, sync) for impl in impls})
+
+
+def prepare_partition(impl, N, device, device_label, sync) -> Prepared:
+    """One implementation's ln Z of one ring, its extra_info, and its error against mpmath."""
     info = {"algorithm": "ring_partition", "case": f"N={N}", "size": float(N), "impl": impl,
             "quality_name": "relative error of ln Z vs 60-digit mpmath"}
     if impl == "reference":
@@ -113,20 +119,26 @@ def test_ring_partition(timed, benchmark, device, device_label, sync, impl, N, w
         info["device"] = "CPU (NumPy float64)"
         info["peer"] = "numpy.linalg.matrix_power, linear space"
     rounds = 3 if (impl == "reference" and N >= 10) else 20
-    result = timed(evaluate, rounds=rounds, warmup_rounds=1, cuda_events=impl == "fast")
-    info["quality"] = relative_error(float(result), mpmath_log_partition(N))
-    benchmark.extra_info.update(info)
+    prepared = Prepared(evaluate, info, rounds=rounds, on_device=impl == "fast")
+    prepared.quality = lambda: relative_error(float(prepared.results[0]), mpmath_log_partition(N))
+    return prepared
 
 
 @pytest.mark.parametrize("B, N, with_reference, with_peer", BATCHED_CASES)
-@pytest.mark.parametrize("impl", ["reference", "fast", "peer"])
-def test_ring_batched(timed, benchmark, device, device_label, sync, impl, B, N, with_reference, with_peer):
-    if impl == "reference" and not with_reference:
+@pytest.mark.parametrize("impls", GROUPS)
+def test_ring_batched(measure, device, device_label, sync, impls, B, N, with_reference, with_peer):
+    if impls == ("reference",) and not with_reference:
         pytest.skip("enumerating every model: B <= 100 only")
-    if impl == "peer" and not with_peer:
-        pytest.skip("one call per model: B <= 10^4 only")
+    if not with_peer:
+        impls = tuple(impl for impl in impls if impl != "peer")  # one call per model: B <= 10^4 only
     rng = np.random.default_rng(0)
     couplings, fields = rng.uniform(-3.0, 3.0, size=B), rng.uniform(-1.0, 1.0, size=B)
+    exact = eigen_log_partition(couplings, fields, N)
+    measure({impl: prepare_batched(impl, couplings, fields, B, N, exact, device, device_label, sync) for impl in impls})
+
+
+def prepare_batched(impl, couplings, fields, B, N, exact, device, device_label, sync) -> Prepared:
+    """One implementation's ln Z of B rings, its extra_info, and its largest error against the eigenvalue form."""
     info = {"algorithm": f"ring_batched_N{N}", "case": f"B={B} N={N}", "size": float(B), "impl": impl,
             "quality_name": "max relative error of ln Z vs the eigenvalue form"}
     if impl == "reference":
@@ -156,7 +168,6 @@ def test_ring_batched(timed, benchmark, device, device_label, sync, impl, B, N, 
         info["device"] = f"{device_label} (torch float64)"
         info["peer"] = "transfer matrix, one model per call"
     heavy = impl == "reference" or (impl == "peer" and B >= 10_000)
-    result = timed(evaluate, rounds=3 if heavy else 10, warmup_rounds=1, cuda_events=impl == "fast")
-    exact = eigen_log_partition(couplings, fields, N)
-    info["quality"] = float(np.max(np.abs(np.asarray(result) - exact) / np.abs(exact)))
-    benchmark.extra_info.update(info)
+    prepared = Prepared(evaluate, info, rounds=3 if heavy else 10, on_device=impl != "reference")
+    prepared.quality = lambda: float(np.max(np.abs(np.asarray(prepared.results[0]) - exact) / np.abs(exact)))
+    return prepared

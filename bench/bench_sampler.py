@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from elbocheck.fast import sampler as fast
+from elbocheck.bench.prepared import GROUPS, Prepared
 from elbocheck.reference import sampler as reference
 
 ALGORITHMS = {"first": "sampler_first_word", "strings": "sampler_strings"}
@@ -46,13 +47,19 @@ def total_variation(first_words, P: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize("kind, vocabulary, strings, length, with_reference", CASES)
-@pytest.mark.parametrize("impl", ["reference", "fast", "peer"])
-def test_sample(timed, benchmark, device, device_label, sync, impl, kind, vocabulary, strings, length, with_reference):
-    if impl == "reference" and not with_reference:
+@pytest.mark.parametrize("impls", GROUPS)
+def test_sample(measure, device, device_label, sync, impls, kind, vocabulary, strings, length, with_reference):
+    if impls == ("reference",) and not with_reference:
         pytest.skip("the literal reference loops over words and the cumulative sum in Python: small cases only")
     P, Q = bigram(vocabulary)
     label = f"first words I={vocabulary} B={strings}" if kind == "first" else \
         f"strings I={vocabulary} B={strings} T={length}"
+    measure({impl: prepare(impl, P, Q, kind, vocabulary, strings, length, label, device, device_label, sync)
+             for impl in impls})
+
+
+def prepare(impl, P, Q, kind, vocabulary, strings, length, label, device, device_label, sync) -> Prepared:
+    """One implementation's draw of first words or strings, its extra_info and its quality figure."""
     info = {"algorithm": ALGORITHMS[kind], "case": label, "size": float(strings * length), "impl": impl,
             "quality_name": QUALITY}
     result = {}
@@ -97,7 +104,5 @@ def test_sample(timed, benchmark, device, device_label, sync, impl, kind, vocabu
 
         info["device"] = f"{device_label} (torch float64)"
         info["peer"] = PEERS[kind]
-
-    timed(draw, rounds=5, warmup_rounds=1, cuda_events=impl == "fast")
-    info["quality"] = total_variation(result["first"], P)
-    benchmark.extra_info.update(info)
+    on_device = impl == "fast" or (impl == "peer" and kind == "strings")
+    return Prepared(draw, info, rounds=5, on_device=on_device, quality=lambda: total_variation(result["first"], P))

@@ -10,9 +10,16 @@ Every benchmark records, in `benchmark.extra_info`, what `elbocheck bench` needs
   quality       its value, measured on the same run
 and optionally `bytes` or `flops` per call, from which the report derives bandwidth or FLOP rate.
 Cases marked `quick` are the only ones `--quick` runs.
+
+fast and peer are timed in one benchmark (`measure` with both), their calls interleaved round by round, so that a
+change of machine load falls on both; that benchmark's extra_info holds `interleaved`: {impl: the fields above plus
+`seconds`, `rounds` and `timer`}, which the report reads as two measurements.
 """
 
 import pytest
+
+from elbocheck.bench.prepared import measure_interleaved
+
 
 
 def pytest_addoption(parser):
@@ -114,3 +121,10 @@ def rotating(l2_cache_bytes):
         return itertools.cycle([make() for _ in range(copies)]).__next__
 
     return cycle
+
+
+@pytest.fixture
+def measure(benchmark, device):
+    """measure({impl: Prepared}, warmup_rounds=1): elbocheck.bench.prepared.measure_interleaved on this test's
+    benchmark and device."""
+    return lambda prepared, warmup_rounds=1: measure_interleaved(benchmark, device, prepared, warmup_rounds)

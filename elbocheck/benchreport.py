@@ -42,6 +42,10 @@ def measurements(raw: dict) -> list[Measurement]:
     """The benchmarks of a pytest-benchmark JSON document that carry the extra_info contract."""
     found = []
     for entry in raw.get("benchmarks", []):
+        for info in entry.get("extra_info", {}).get("interleaved", {}).values():
+            if "algorithm" in info and info.get("impl") in IMPLS:
+                found.append(_measurement(info, entry["name"], float(info["seconds"]), int(info["rounds"]),
+                                          str(info.get("timer", "host clock"))))
         info = entry.get("extra_info", {})
         if "algorithm" not in info or info.get("impl") not in IMPLS:
             continue
@@ -68,6 +72,18 @@ def measurements(raw: dict) -> list[Measurement]:
             )
         )
     return found
+
+
+def _measurement(info: dict, name: str, seconds: float, rounds: int, timer: str) -> Measurement:
+    quality = info.get("quality")
+    return Measurement(
+        algorithm=info["algorithm"], case=str(info.get("case", name)), size=float(info.get("size", 0.0)),
+        impl=info["impl"], name=f"{name}[{info['impl']}]", seconds=seconds, rounds=rounds,
+        quality_name=str(info.get("quality_name", "")), quality=None if quality is None else float(quality),
+        device=str(info.get("device", "")), peer=str(info.get("peer", "")), bytes=info.get("bytes"),
+        flops=info.get("flops"), timer=timer, ceiling=str(info.get("ceiling", "")),
+        dtype=str(info.get("dtype", "float32")),
+    )
 
 
 def by_algorithm(found: list[Measurement]) -> dict[str, list[Measurement]]:

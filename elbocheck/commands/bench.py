@@ -8,6 +8,7 @@ table (nothing is written)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -87,7 +88,9 @@ def run_suites(files: list[Path], device_argument: str, quick: bool, out: Path, 
         ]
         if quick:
             arguments.append("--quick")
+        load_before, frequency_before = load_average(), cpu_frequency_scaling()
         status = call_module("pytest", arguments, cwd=bench_dir().parent, stdout=sys.stderr)
+        load_after = load_average()
         if not raw_path.exists():
             return status, None
         raw_bytes = raw_path.read_bytes()
@@ -103,7 +106,11 @@ def run_suites(files: list[Path], device_argument: str, quick: bool, out: Path, 
         f"- date: {when}",
         f"- fast on: {device_name(device)}; reference and peer on: {device_name(resolve_device('cpu'))}",
         "- times are medians per call (CUDA events on a GPU, the host clock otherwise); ratios are measured in this "
-        "run (higher is faster for fast); rates are against the ceilings measured in this run",
+        "run (higher is faster for fast); rates are against the ceilings measured in this run; fast and peer calls "
+        "alternate round by round, so a change of load falls on both",
+        f"- machine load (1, 5, 15-minute load averages over {os.cpu_count()} logical CPUs): {load_before} before, "
+        f"{load_after} after",
+        f"- CPU frequency scaling: {frequency_before}",
         "",
     ]
     sections = []
@@ -149,3 +156,40 @@ def bench_candidate(args: argparse.Namespace) -> int:
     else:
         print(format_rows(rows, pair, args.candidate, args.dtype, device_name(device)))
     return 0
+
+
+def load_average() -> str:
+    """The 1, 5 and 15-minute load averages (os.getloadavg), or 'unknown' where the platform has none."""
+    try:
+        return "{:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg())
+    except (AttributeError, OSError):
+        return "unknown (os.getloadavg is not available here)"
+
+
+def cpu_frequency_scaling(root: str = "/sys/devices/system/cpu") -> str:
+    """The governors and current/min/max frequencies of ROOT/cpu*/cpufreq, summarised over CPUs; 'unknown' with
+    the reason when there is none (virtual machines, containers, macOS)."""
+    import glob
+
+    folders = sorted(glob.glob(os.path.join(root, "cpu[0-9]*", "cpufreq")))
+    if not folders:
+        return f"unknown (no {root}/cpu*/cpufreq on this machine)"
+
+    def read(folder: str, name: str) -> str | None:
+        try:
+            with open(os.path.join(folder, name)) as handle:
+                return handle.read().strip()
+        except OSError:
+            return None
+
+    def kilohertz(name: str) -> list[int]:
+        return [int(value) for folder in folders if (value := read(folder, name)) and value.isdigit()]
+
+    governors = sorted({value for folder in folders if (value := read(folder, "scaling_governor"))})
+    current, lowest, highest = kilohertz("scaling_cur_freq"), kilohertz("scaling_min_freq"), kilohertz("scaling_max_freq")
+    parts = [f"{len(folders)} CPUs with cpufreq", f"governor {', '.join(governors) or 'unknown'}"]
+    if current:
+        parts.append(f"current {min(current) / 1e3:.0f}-{max(current) / 1e3:.0f} MHz")
+    if lowest and highest:
+        parts.append(f"range {min(lowest) / 1e3:.0f}-{max(highest) / 1e3:.0f} MHz")
+    return "; ".join(parts)
