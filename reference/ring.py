@@ -165,16 +165,20 @@ def neg_log_pseudo_likelihood(Y, J: float = 1.0, h=None) -> np.ndarray:
 
     For J = 1, h = 0 it is N ln 3 at Y = 0 and N ln(1 + e^-2 + e^-4) at Y = 1 when N >= 2 (the document prints
     these with the wrong sign, claims 004-1a and 004-1b); the N = 1 ring is the exception.
+
+    ln P_n(Y[n] | Y/n) = s(Y) - ln Z_n is taken in log space, so that a conditional too small for exp (strong
+    couplings) still gives its finite logarithm.
     Claims: 004-1a, 004-1b.
     """
     labels = _labels_array(Y)
-    probabilities = conditionals(labels, J, h).reshape(-1, labels.shape[-1], len(LABELS))  # (S, N, 3)
-    rows = labels.reshape(-1, labels.shape[-1])
+    rows = labels.reshape(-1, labels.shape[-1])  # (S, N)
+    fields = node_fields(h, rows.shape[1])
     out = np.empty(len(rows))
     for row_index, y in enumerate(rows):
         total = 0.0
         for n in range(len(y)):
-            total -= np.log(probabilities[row_index, n, y[n] + 1])
+            changed_scores = score(_with_node_set(y, n), J, fields)  # (3,): Y[n=-1], Y[n=0], Y[n=1]
+            total -= changed_scores[y[n] + 1] - logsumexp(changed_scores)
         out[row_index] = total
     return out.reshape(labels.shape[:-1]) if labels.ndim > 1 else out[0]
 

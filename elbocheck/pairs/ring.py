@@ -58,6 +58,8 @@ LABELLED_EDGES = (
     Sample((ALTERNATING, 40.0, np.full(5, 40.0)), label="J = 40, h = 40: exp(s) beyond float32"),
     Sample((ALTERNATING, -40.0, np.linspace(-40.0, 40.0, 5)), label="J = -40, h from -40 to 40"),
     Sample((np.zeros((1, 3), dtype=np.int64), 1.0, np.zeros(3)), label="one all-zero labelling"),
+    Sample((np.array([[1, -1, 0], [1, 1, 1]]), 500.0, np.array([0.0, 400.0, -400.0])),
+           label="J = 500: conditionals below exp's range, their logarithms finite"),
 )
 MODELS_EDGES = (
     Sample((np.array([0.0, 40.0, -40.0]), np.array([[0.0, 0.0, 0.0], [40.0, 40.0, 40.0], [-40.0, 0.0, 40.0]])),

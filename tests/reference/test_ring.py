@@ -177,3 +177,26 @@ def test_fits_of_a_sample_on_the_boundary_return_the_bound():
 def test_bad_input_raises_value_error_naming_the_argument(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_pseudo_likelihood_stays_finite_where_the_conditionals_leave_exps_range():
+    """At J = 500 some P_n(Y[n] | Y/n) is below 1e-308; -ln P~ is still finite, checked at 50 digits by mpmath."""
+    import mpmath
+
+    Y, J, h = np.array([1, -1, 0]), 500.0, np.array([0.0, 400.0, -400.0])
+
+    def s(labels):
+        N = len(labels)
+        return J * sum(labels[n] * labels[(n + 1) % N] for n in range(N)) + sum(h[n] * labels[n] for n in range(N))
+
+    with mpmath.workdps(50):
+        expected = mpmath.mpf(0)
+        for n in range(3):
+            scores = []
+            for v in (-1, 0, 1):
+                changed = Y.copy()
+                changed[n] = v
+                scores.append(mpmath.mpf(s(changed)))
+            expected -= scores[Y[n] + 1] - mpmath.log(sum(mpmath.exp(value) for value in scores))
+    value = ring.neg_log_pseudo_likelihood(Y, J, h)
+    assert np.isfinite(value) and value == pytest.approx(float(expected), rel=1e-12)
