@@ -607,6 +607,42 @@ def _nonnegative_term(term) -> bool:
     return False
 
 
+def _describe_parameter(value) -> str:
+    """A parameter of a procedure as a reader wants it: a function by its name and the first line of its
+    docstring, a lambda by its source text, anything else by str (never an object's address)."""
+    import inspect
+
+    if callable(value) and not isinstance(value, (sp.Basic, type)):
+        name = getattr(value, "__name__", type(value).__name__)
+        if name == "<lambda>":
+            return _lambda_source(value)
+        doc = inspect.getdoc(value)
+        return f"{name}: {doc.splitlines()[0]}" if doc else name
+    text = str(value)
+    return type(value).__name__ if " at 0x" in text else text
+
+
+def _lambda_source(function) -> str:
+    """The text `lambda args: body` of a lambda, cut from its file by the columns of its body's instructions."""
+    import inspect
+
+    try:
+        lines, _ = inspect.findsource(function)
+        positions = [p for p in function.__code__.co_positions() if None not in p and (p[1], p[3]) > (p[0], p[2])]
+        first, last = min(p[0] for p in positions), max(p[1] for p in positions)
+        start = min(p[2] for p in positions if p[0] == first)
+        end = max(p[3] for p in positions if p[1] == last)
+        keyword = lines[first - 1].rfind("lambda", 0, start)
+        if keyword < 0:
+            raise ValueError("no lambda keyword before the body")
+        text = lines[first - 1][keyword:] if first != last else lines[first - 1][keyword:end]
+        if first != last:
+            text += "".join(lines[first:last - 1]) + lines[last - 1][:end]
+        return " ".join(text.split())
+    except (OSError, TypeError, ValueError, IndexError):
+        return "a formula (lambda)"
+
+
 @dataclass(frozen=True)
 class Procedure:
     """A claim decided by running a computation on `params`: exact enumeration or high-precision numerics.
@@ -621,7 +657,9 @@ class Procedure:
     exact: bool = False
 
     def describe(self) -> str:
-        return f"{self.method}\nparameters: {dict(self.params)}"
+        lines = [f"  {name} = {_describe_parameter(value)}" for name, value in self.params.items()]
+        return f"{self.method}\nparameters:\n" + "\n".join(lines) if lines else self.method
+
 
     @high_precision
     def decide(self, seed: int = DEFAULT_SEED) -> Decision:

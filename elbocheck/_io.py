@@ -105,6 +105,21 @@ def tree_digest(tree) -> str:
     return digest.hexdigest()
 
 
+def seal(state: dict) -> dict:
+    """`state` with the key "sha256": its tree_digest, to be saved with it."""
+    return {**state, "sha256": tree_digest(state)}
+
+
+def check_seal(state: dict, what: str) -> None:
+    """ValueError prefixed by `what` unless `state` (as loaded) carries "sha256" and its other keys still digest
+    to it: one flipped byte of a weight or a count is found."""
+    recorded = state.get("sha256")
+    if not isinstance(recorded, str):
+        raise ValueError(f"{what} lacks its SHA-256; expected a file written by elbocheck")
+    if tree_digest({key: value for key, value in state.items() if key != "sha256"}) != recorded:
+        raise ValueError(f"{what} is damaged: its content no longer matches the SHA-256 written with it")
+
+
 def _feed(digest, tree) -> None:
     if isinstance(tree, dict):
         digest.update(b"{")

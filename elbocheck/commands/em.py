@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from elbocheck.data.corpus import DEFAULT_NAME, default_text
     from elbocheck.data.streaming import count_corpus, open_corpus
     from elbocheck.data.tokens import TokenSpec
+    from elbocheck.memory import em_bytes, require_memory
     from elbocheck.models.bigram_run import HELDOUT_FRACTION, CountedCorpus, report_lines, run_em
 
     started = time.perf_counter()
@@ -81,6 +82,10 @@ def run(args: argparse.Namespace) -> int:
                 source, spec, args.min_count, HELDOUT_FRACTION, args.seed, name, group,
                 chunk_bytes=max(1, int(args.chunk_mb * 2**20)), dtype=shared.dtype, device=device,
                 progress=bar.update)
+        require_memory("--states", em_bytes(vocabulary.V, args.states, args.restarts, train.nnz,
+                                            shared.dtype.itemsize), device,
+                       f"{args.states} states x {args.restarts} restarts over V = {vocabulary.V} words",
+                       "use fewer --states or --restarts, or --dtype float32")
         if group.is_main:
             scaffold.make_out(shared.out)
         corpus = CountedCorpus(name, vocabulary.words, train, heldout, vocabulary.sentences[0],

@@ -35,6 +35,9 @@ def figure_paths(folders: list[str] | None) -> list[Path]:
     from elbocheck._io import require_regular_file
 
     if folders:
+        files = [folder for folder in folders if Path(folder).exists() and not Path(folder).is_dir()]
+        if files:
+            raise ValueError(f"--figures: '{files[0]}' is a file, expected a folder of PNG images")
         missing = [folder for folder in folders if not Path(folder).is_dir()]
         if missing:
             raise ValueError(f"--figures: no such folder: '{missing[0]}'")

@@ -80,12 +80,17 @@ def load_data(spec: str):
 
 
 def run(args: argparse.Namespace) -> int:
+    from elbocheck.memory import require_memory, vae_bytes
     from elbocheck.models.vae.run import run_vae, summary_lines
 
     started = time.perf_counter()
     config = check_options(args)
     shared = scaffold.resolve(args)
     data = load_data(args.data)
+    models = 2 if args.ae or config.latent == 2 else 1
+    require_memory("--hidden", vae_bytes(data.dim, config.hidden, config.latent, config.batch, models), shared.device,
+                   f"{models} network{'s' if models > 1 else ''} with hidden widths {args.hidden} on {data.dim} pixels",
+                   "use narrower --hidden layers or a smaller --batch")
     if args.resume and not (shared.out / CHECKPOINT).is_file():
         raise ValueError(f"--resume: no checkpoint at '{shared.out / CHECKPOINT}'; run without --resume first")
     scaffold.make_out(shared.out)

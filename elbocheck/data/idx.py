@@ -85,14 +85,13 @@ def read_images(path: Path) -> np.ndarray:
 
 
 def read_labels(path: Path, count: int) -> np.ndarray:
-    """An IDX label file: `count` unsigned bytes 0..9."""
+    """An IDX label file: `count` unsigned bytes, any values (MNIST's digits 0..9, EMNIST letters' 1..26): they only
+    colour a plot."""
     labels = read_idx(path)
     if labels.ndim != 1 or labels.dtype != np.uint8:
         raise ValueError(f"idx: '{path}' holds a {labels.dtype} array of shape {list(labels.shape)}, expected (N,) unsigned bytes")
     if labels.shape[0] != count:
         raise ValueError(f"idx: '{path}' has {labels.shape[0]} labels for {count} images")
-    if labels.size and labels.max() > 9:
-        raise ValueError(f"idx: '{path}' has label {int(labels.max())}, expected digits 0..9")
     return labels.astype(np.int64)
 
 

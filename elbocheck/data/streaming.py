@@ -42,10 +42,13 @@ def _open(source):
 
 
 def open_corpus(path) -> int:
-    """The size in bytes of a readable corpus file (or of bytes); ValueError naming the file otherwise."""
+    """The size in bytes of a readable corpus file (or of bytes); ValueError naming the file otherwise, and for
+    a device or FIFO before opening it (it could be endless or block forever)."""
+    from elbocheck._io import require_regular_file
+
     if isinstance(path, (bytes, bytearray)):
         return len(path)
-    path = Path(path)
+    path = require_regular_file(path, "corpus", "a UTF-8 text file")
     try:
         with open(path, "rb") as stream:
             stream.read(1)
@@ -297,7 +300,8 @@ class Vocabulary:
 def agree_vocabulary(summaries, spec: TokenSpec, min_count: int = 2, heldout_fraction: float = 0.1,
                      seed: int = 0, name: str = "corpus") -> Vocabulary:
     """One vocabulary from every process's LocalCounts.summary(): the same on every process that calls it with
-    the same summaries. ValueError naming `name` when the corpus has fewer than two tokens."""
+    the same summaries. ValueError naming `name` when the corpus has fewer than two tokens, or when the cut at
+    `min_count` leaves a single symbol (V = 1: every token <unk>, or one word), which leaves nothing to fit."""
     if not isinstance(min_count, int) or min_count < 1:
         raise ValueError(f"min_count: expected an integer >= 1, got {min_count!r}")
     totals: dict[str, np.ndarray] = {}
@@ -316,6 +320,12 @@ def agree_vocabulary(summaries, spec: TokenSpec, min_count: int = 2, heldout_fra
     words = kept + ([UNKNOWN] if needs_unknown else [])
     counts = [train[word] for word in kept] + ([sum(train.values()) - sum(train[w] for w in kept)] if needs_unknown else [])
     split = (int(sentences[0]), int(sentences[1])) if holds_out else (int(sentences.sum()), 0)
+    if len(words) < 2:
+        raise ValueError(
+            f"corpus: '{name}': keeping the training words seen at least {min_count} time"
+            f"{'s' if min_count != 1 else ''} leaves {len(kept)} of {len(train)} distinct words "
+            f"(vocabulary {words}), so every token is the same symbol and there is nothing to learn; "
+            "give more text or a lower min_count (em: --min-count)")
     return Vocabulary(words, counts, spec, min_count, heldout_fraction, seed, bool(holds_out), split)
 
 

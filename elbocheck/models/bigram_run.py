@@ -25,7 +25,7 @@ TOP_WORDS = 8
 UNIGRAM_WEIGHT = 0.1  # a fixed weight, not fitted to the held-out data
 HELDOUT_FRACTION = 0.1
 CHECKPOINT_SECONDS = 60.0
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2  # 2: sealed with the SHA-256 of its content (elbocheck._io.seal)
 
 
 @dataclass
@@ -228,30 +228,51 @@ def save_checkpoint(path: Path, settings: dict, A, B, train_curves: list, heldou
     atomically to `path`."""
     import io
 
-    from elbocheck._io import atomic_write_bytes
+    from elbocheck._io import atomic_write_bytes, seal
 
     buffer = io.BytesIO()
-    torch.save({"format": CHECKPOINT_FORMAT, "settings": settings, "A": A.cpu(), "B": B.cpu(),
-                "train_curves": [c.cpu() for c in train_curves],
-                "heldout_curves": [tuple(t.cpu() for t in c) for c in heldout_curves]}, buffer)
+    torch.save(seal({"format": CHECKPOINT_FORMAT, "settings": settings, "A": A.cpu(), "B": B.cpu(),
+                     "train_curves": [c.cpu() for c in train_curves],
+                     "heldout_curves": [tuple(t.cpu() for t in c) for c in heldout_curves]}), buffer)
     atomic_write_bytes(path, buffer.getvalue())
 
 
 def load_checkpoint(path: Path, settings: dict, dtype: torch.dtype, device) -> dict:
     """The state save_checkpoint wrote; ValueError naming --resume when it is missing, unreadable or from a run
-    with other settings (corpus, states, restarts, seed, dtype, vocabulary size or token count)."""
+    with other settings (corpus, states, restarts, seed, dtype, vocabulary size or token count), and when it is
+    damaged (its content no longer matches its SHA-256), lacks a key, or holds parameters of the wrong shape or
+    that are not finite."""
+    import io
+
+    from elbocheck._io import check_seal
+    from elbocheck.data.files import read_bytes
+
+    if not Path(path).exists():
+        raise ValueError(f"--resume: no checkpoint at '{path}'; run without --resume first")
+    data = read_bytes(path, "--resume", "an EM checkpoint file")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise ValueError(f"--resume: no checkpoint at '{path}'; run without --resume first") from None
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as error:  # torch.load raises many kinds for a damaged file
         raise ValueError(f"--resume: '{path}' is not a readable EM checkpoint ({type(error).__name__})") from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"--resume: '{path}' is not an EM checkpoint of format {CHECKPOINT_FORMAT}")
+    check_seal(state, f"--resume: '{path}'")
+    kinds = {"settings": dict, "A": torch.Tensor, "B": torch.Tensor, "train_curves": list, "heldout_curves": list}
+    missing = [key for key, kind in kinds.items() if not isinstance(state.get(key), kind)]
+    if missing:
+        raise ValueError(f"--resume: '{path}' lacks {', '.join(repr(key) for key in missing)} or holds the wrong "
+                         "type there; expected a checkpoint written by `elbocheck em`")
     differing = [key for key in settings if state["settings"].get(key) != settings[key]]
     if differing:
         key = differing[0]
         raise ValueError(f"--resume: the checkpoint's {key} is {state['settings'].get(key)!r}, this run's {settings[key]!r}")
+    expected = {"A": (settings["restarts"], settings["V"] + 1, settings["states"]),
+                "B": (settings["restarts"], settings["states"], settings["V"])}
+    for key, shape in expected.items():
+        if tuple(state[key].shape) != shape:
+            raise ValueError(f"--resume: the checkpoint's {key} has shape {tuple(state[key].shape)}, expected {shape}")
+        if not bool(torch.isfinite(state[key]).all()):
+            raise ValueError(f"--resume: the checkpoint's {key} holds NaN or infinite values")
     state["A"], state["B"] = (state[key].to(device=device, dtype=dtype) for key in ("A", "B"))
     state["heldout_curves"] = [tuple(c) for c in state["heldout_curves"]]
     return state

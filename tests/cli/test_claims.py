@@ -46,3 +46,24 @@ def test_bad_arguments_exit_2_with_one_line(argv, argument, capsys):
     assert captured.out == ""
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and argument in lines[0]
+
+
+def test_every_check_is_described_without_python_object_reprs():
+    import re
+
+    from elbocheck.derivations import claims
+
+    reprs = re.compile(r" at 0x[0-9a-f]+|<function |<lambda>|<bound method |<class ")
+    for claim in claims.registry():
+        texts = [claim.build_check().describe()]
+        if claim.corrected:
+            texts.append(claim.build_correction().describe())
+        for text in texts:
+            assert not reprs.search(text), f"{claim.id}: {reprs.search(text).group(0)!r} in {text!r}"
+
+
+def test_explain_names_a_procedures_functions_by_their_text(capsys):
+    assert main(["claims", "--explain", "004-1b"]) == 0
+    out = capsys.readouterr().out
+    assert "quantity = pseudo_likelihood: " in out and "expected = lambda size: -size * sp.log(" in out
+    assert " at 0x" not in out

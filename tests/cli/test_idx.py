@@ -118,7 +118,6 @@ def test_test_files_are_the_held_out_set_and_labels_are_optional(tmp_path):
 
 @pytest.mark.parametrize("damage, message", [
     ("labels_count", "labels for"),
-    ("label_value", "0..9"),
     ("images_ndim", "rows, cols"),
     ("both_forms", "keep one"),
     ("test_shape", "same size"),
@@ -128,8 +127,6 @@ def test_an_inconsistent_folder_is_a_value_error(tmp_path, damage, message):
     folder = mnist_folder(tmp_path / "mnist", count=20, test=5)
     if damage == "labels_count":
         write_idx(folder / "train-labels-idx1-ubyte", np.zeros(19, dtype=np.uint8))
-    elif damage == "label_value":
-        write_idx(folder / "train-labels-idx1-ubyte", np.full(20, 10, dtype=np.uint8))
     elif damage == "images_ndim":
         write_idx(folder / "train-images-idx3-ubyte", np.zeros((20, 35), dtype=np.uint8))
     elif damage == "both_forms":
@@ -150,6 +147,21 @@ def test_the_command_trains_on_an_idx_folder(tmp_path, capsys):
     assert main(argv) == 0
     assert (out / "latent.png").exists() and (out / "samples.png").exists()
     assert "held-out" in capsys.readouterr().out
+
+
+def test_emnist_letter_labels_1_to_26_only_colour_the_latent_plot(tmp_path, capsys):
+    folder = mnist_folder(tmp_path / "emnist", count=60, test=20)
+    rng = np.random.default_rng(1)
+    letters = {prefix: rng.integers(1, 27, size=n).astype(np.uint8) for prefix, n in (("train", 60), ("t10k", 20))}
+    for prefix, labels in letters.items():
+        write_idx(folder / f"{prefix}-labels-idx1-ubyte", labels)
+    data = load_mnist(folder)
+    assert np.array_equal(data.labels("heldout"), letters["t10k"])
+    out = tmp_path / "run"
+    argv = ["vae", "--data", str(folder), "--epochs", "1", "--latent", "2", "--hidden", "8", "--iwae", "2",
+            "--threads", "1", "--out", str(out)]
+    assert main(argv) == 0
+    assert (out / "latent.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize("damage", ["magic", "truncated", "gzip"])

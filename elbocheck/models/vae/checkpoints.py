@@ -8,7 +8,7 @@ from pathlib import Path
 __all__ = ["CHECKPOINT", "CHECKPOINT_FORMAT", "read_checkpoint", "check_resumable", "write_checkpoint", "restore"]
 
 CHECKPOINT = "checkpoint.pt"
-CHECKPOINT_FORMAT = 2  # 2: with the SHA-256 of its content (elbocheck._io.tree_digest); 1: without, still read
+CHECKPOINT_FORMAT = 2  # 2: sealed with the SHA-256 of its content (elbocheck._io.seal); 1: without, still read
 CHECKPOINT_KEYS = {"format": int, "data": str, "pixels": int, "epochs_done": int, "trainers": dict, "history": dict}
 
 
@@ -20,7 +20,7 @@ def read_checkpoint(path: Path) -> dict:
 
     import torch
 
-    from elbocheck._io import tree_digest
+    from elbocheck._io import check_seal
     from elbocheck.data.files import read_bytes
 
     if not path.exists():
@@ -33,16 +33,11 @@ def read_checkpoint(path: Path) -> dict:
     if not isinstance(state, dict) or state.get("format") not in (1, CHECKPOINT_FORMAT):
         raise ValueError(f"--resume: '{path}' is not a checkpoint of `elbocheck vae` (format {CHECKPOINT_FORMAT})")
     missing = [key for key, kind in CHECKPOINT_KEYS.items() if not isinstance(state.get(key), kind)]
-    if state["format"] == CHECKPOINT_FORMAT and not isinstance(state.get("sha256"), str):
-        missing.append("sha256")
     if missing:
         raise ValueError(f"--resume: '{path}' lacks {', '.join(repr(key) for key in missing)} or holds the wrong "
                          f"type there; expected a checkpoint written by `elbocheck vae`")
     if state["format"] == CHECKPOINT_FORMAT:
-        content = {key: value for key, value in state.items() if key != "sha256"}
-        if tree_digest(content) != state["sha256"]:
-            raise ValueError(f"--resume: '{path}' is damaged: its content no longer matches the SHA-256 written "
-                             "with it")
+        check_seal(state, f"--resume: '{path}'")
     bad = [name for name, tensor in _tensors(state["trainers"]) if tensor.is_floating_point()
            and not bool(torch.isfinite(tensor).all())]
     if bad:
@@ -100,7 +95,7 @@ def write_checkpoint(path: Path, trainers: dict, history: dict, data) -> None:
 
     import torch
 
-    from elbocheck._io import atomic_write_bytes, tree_digest
+    from elbocheck._io import atomic_write_bytes, seal
 
     state = {
         "format": CHECKPOINT_FORMAT,
@@ -110,7 +105,6 @@ def write_checkpoint(path: Path, trainers: dict, history: dict, data) -> None:
         "trainers": {name: trainer.state_dict() for name, trainer in trainers.items()},
         "history": history,
     }
-    state["sha256"] = tree_digest(state)
     buffer = io.BytesIO()
-    torch.save(state, buffer)
+    torch.save(seal(state), buffer)
     atomic_write_bytes(path, buffer.getvalue())

@@ -79,24 +79,31 @@ def projected(codes):
 
 
 def plot_latent(vae_codes, ae_codes, labels, title: str):
-    """Held-out images in latent space, coloured by digit: the VAE's means beside the autoencoder's codes
-    (seed 002 figure 1)."""
+    """Held-out images in latent space, coloured by label (digits 0..9, EMNIST letters 1..26, any integers): the
+    VAE's means beside the autoencoder's codes (seed 002 figure 1)."""
+    import numpy as np
+
     from elbocheck._io import pyplot
 
     plt = pyplot()
     figure, axes = plt.subplots(1, 2, figsize=(11, 5))
+    if labels is not None:
+        labels = np.asarray(labels)
+        low, high = int(labels.min()), int(labels.max())
+        colours = "tab10" if high - low < 10 else "tab20" if high - low < 20 else "turbo"
     for axis, codes, name in ((axes[0], vae_codes, "VAE: posterior means mu(x)"), (axes[1], ae_codes, "plain autoencoder: codes z(x)")):
         points, label = projected(codes)
         if labels is None:
             axis.scatter(points[:, 0], points[:, 1], s=4, color="tab:blue", alpha=0.6)
         else:
-            scatter = axis.scatter(points[:, 0], points[:, 1], c=labels, cmap="tab10", vmin=-0.5, vmax=9.5, s=5, alpha=0.8)
+            scatter = axis.scatter(points[:, 0], points[:, 1], c=labels, cmap=colours, vmin=low - 0.5, vmax=high + 0.5,
+                                   s=5, alpha=0.8)
         axis.set_title(name)
         axis.set_xlabel(f"{label} 1")
         axis.set_ylabel(f"{label} 2")
         axis.grid(True, alpha=0.3)
     if labels is not None:
-        figure.colorbar(scatter, ax=axes, ticks=range(10), label="digit")
+        figure.colorbar(scatter, ax=axes, ticks=range(low, high + 1, max(1, (high - low) // 12 + 1)), label="label")
     figure.suptitle(title if labels is not None else f"{title} (no labels file: one colour)")
     return figure
 
