@@ -19,13 +19,19 @@ from elbocheck.shared.vae import DECODERS, LOG_2PI, check_decoder, decoder_outpu
 
 
 def tree_unflatten(tree, leaves: list):
-    """A container shaped like `tree` holding `leaves` in order."""
+    """A container shaped like `tree` (dicts of lists of (W, b)) holding `leaves` in order, the inverse of
+    tree_leaves.
+    """
     iterator = iter(leaves)
     return tree_map(lambda _: next(iterator), tree)
 
 
 def init_params(input_dim: int, latent: int, hidden, decoder: str, generator: torch.Generator, dtype=torch.float32, device=None):
-    """Encoder D-h...-2k and decoder k-h...-D (2D for a Gaussian decoder), seed 003 item 9; `generator` on the CPU."""
+    """Encoder D-h...-2k and decoder k-h...-D (2D for a Gaussian decoder), seed 003 item 9 (D-512-2k, k-512-D):
+    torch.nn.Linear's uniform draw from `generator` (on the CPU), then moved to `dtype` and `device`.
+
+    Raises ValueError for an unknown `decoder` or a width below 1.
+    """
     hidden = [int(width) for width in hidden]
     return {
         "encoder": init_mlp([input_dim, *hidden, 2 * latent], generator, dtype, device),
@@ -34,7 +40,11 @@ def init_params(input_dim: int, latent: int, hidden, decoder: str, generator: to
 
 
 def init_autoencoder(input_dim: int, latent: int, hidden, decoder: str, generator: torch.Generator, dtype=torch.float32, device=None):
-    """Encoder D-h...-k and decoder k-h...-D: a plain autoencoder of the same widths as the VAE."""
+    """Encoder D-h...-k and decoder k-h...-D (2D for a Gaussian decoder): a plain autoencoder of the same widths
+    as the VAE, drawn like init_params.
+
+    Raises ValueError for an unknown `decoder` or a width below 1.
+    """
     hidden = [int(width) for width in hidden]
     return {
         "encoder": init_mlp([input_dim, *hidden, latent], generator, dtype, device),
@@ -43,7 +53,7 @@ def init_autoencoder(input_dim: int, latent: int, hidden, decoder: str, generato
 
 
 def split_halves(out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The first and second halves of the last axis: [mu, logvar] -> (mu, logvar)."""
+    """The first and second halves of the last axis: [mu, logvar] (..., 2k) -> (mu, logvar), each (..., k)."""
     return out.chunk(2, dim=-1)
 
 
@@ -51,13 +61,18 @@ def split_halves(out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def encode(params: dict, x: torch.Tensor, activation: str = "relu") -> tuple[torch.Tensor, torch.Tensor]:
-    """[mu(x), logvar(x)] = MLP_phi(x), seed 002 Problem 2.3; x (B, D) -> two (B, k)."""
+    """[mu(x), logvar(x)] = MLP_phi(x), the parameters of q(z | x), seed 002 Problem 2.3; x (B, D) -> two (B, k).
+
+    Raises ValueError for an unknown `activation` (relu, tanh, leaky_relu, sigmoid, identity).
+    """
     return split_halves(mlp_forward(params["encoder"], x, activation))
 
 
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-    """z = mu + exp(logvar / 2) * eps (seed 002 Problem 1.5; not mu + eps sigma^2, claim 000-2-reparam, nor
-    mu + v^T Sigma, claim 001-4b-reparam); mu, logvar (B, k), eps (B, r, k) -> (B, r, k).
+    """z_ij = mu_i + exp(logvar_i / 2) * eps_ij, so z_ij ~ N(mu_i, diag(exp(logvar_i))), seed 002 Problem 1.5.
+
+    Not mu + eps sigma^2 (seed 000 Problem 2.2, claim 000-2-reparam) nor mu + v^T Sigma (seed 001 4.b.1, claim
+    001-4b-reparam). mu, logvar (B, k), eps (B, r, k) -> z (B, r, k).
     Claims: 000-2-reparam, 000-2-reparam-z, 001-4b1-reparam, 001-4b-reparam, 002-1.5-reparam, 002-1.5-lotus,
     002-2.4-reparam, 004-3a.
     """
@@ -65,8 +80,8 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) ->
 
 
 def reparameterize_backward(grad_z: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor):
-    """(dL/dmu, dL/dlogvar) for upstream dL/dz, by autograd through reparameterize; seed 003 (22).
-
+    """(dL/dmu, dL/dlogvar), each (B, k), for upstream dL/dz (B, r, k), by autograd through reparameterize;
+    seed 003 (22). grad_z, eps (B, r, k), logvar (B, k).
     Claims: 003-eq20, 003-eq22.
     """
     mu = torch.zeros_like(logvar).requires_grad_(True)
@@ -80,8 +95,10 @@ def reparameterize_backward(grad_z: torch.Tensor, logvar: torch.Tensor, eps: tor
 
 
 def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """1/2 sum_m (mu_m^2 + e^{logvar_m} - 1 - logvar_m) per datum (claims 002-1.7-kl, 003-eq17), (B,).
+    """KL(N(mu, diag(sigma^2)) || N(0, I)) = 1/2 sum_m (mu_m^2 + sigma_m^2 - 1 - log sigma_m^2), in nats per datum.
 
+    Seed 002 Problem 1.7 (claim 002-1.7-kl) and seed 003 (17) (claim 003-eq17), with sigma^2 = e^logvar;
+    mu, logvar (B, k) -> (B,).
     Claims: 000-2-kl-y, 000-2-kl-z, 001-4b2-integrand, 001-4b2-kl, 002-1.7-entropy, 002-1.7-cross, 002-1.7-kl, 003-eq17,
     003-eq18.
     """
@@ -90,7 +107,7 @@ def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tenso
 
 
 def kl_to_standard_normal_backward(mu: torch.Tensor, logvar: torch.Tensor):
-    """(dKL/dmu, dKL/dlogvar) by autograd."""
+    """(dKL/dmu, dKL/dlogvar) = (mu, (e^logvar - 1) / 2), each (B, k), by autograd."""
     mu = mu.detach().clone().requires_grad_(True)
     logvar = logvar.detach().clone().requires_grad_(True)
     with torch.enable_grad():
@@ -98,8 +115,9 @@ def kl_to_standard_normal_backward(mu: torch.Tensor, logvar: torch.Tensor):
 
 
 def kl_normal(mu_p, logvar_p, mu_q, logvar_q) -> torch.Tensor:
-    """KL(N(mu_p, s_p^2) || N(mu_q, s_q^2)) of seed 003 (10) (claim 003-eq10), summed over the last axis.
-
+    """KL(N(mu_p, s_p^2) || N(mu_q, s_q^2)) of seed 003 (10) (claim 003-eq10), in nats, summed over the last axis:
+    log(s_q / s_p) + (s_p^2 + (mu_q - mu_p)^2) / (2 s_q^2) - 1/2 per coordinate, s^2 = e^logvar. The four
+    arguments broadcast against each other; (..., k) -> (...).
     Claims: 003-eq5, 003-eq6, 003-eq7, 003-eq8, 003-eq9, 003-eq10, 003-eq10-zero, 003-eq11, 003-eq11-expansion,
     003-eq11-algebra, 003-eq12, 003-eq13.
     """
@@ -112,20 +130,24 @@ def kl_normal(mu_p, logvar_p, mu_q, logvar_q) -> torch.Tensor:
 
 
 def bernoulli_log_likelihood(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
-    """sum_d x_d l_d - log(1 + e^{l_d}), seed 003 (1); sums the last axis."""
+    """log p(x | z) = sum_d x_d l_d - log(1 + e^{l_d}) in nats, l the decoder's logits: the Bernoulli
+    decoder of seed 003 (1). Sums the last axis: x, logits (..., D) -> (...); x broadcasts against logits.
+    """
     return -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(dim=-1)
 
 
 def bernoulli_log_likelihood_backward(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
-    """d log p / d logits by autograd."""
+    """d log p / d l_d = x_d - sigmoid(l_d) by autograd, shaped like `logits` (..., D)."""
     logits = logits.detach().clone().requires_grad_(True)
     with torch.enable_grad():
         return torch.autograd.grad(bernoulli_log_likelihood(x, logits).sum(), logits)[0]
 
 
 def gaussian_log_likelihood(x: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """log N(x; mean, diag(e^logvar)), seed 001 4.a; sums the last axis.
+    """log N(x; mean, diag(e^logvar)) = -1/2 sum_d (log 2 pi + logvar_d + (x_d - mean_d)^2 e^{-logvar_d}), nats.
 
+    The Gaussian decoder of seed 001 4.a, and the density of q(z | x) and p(z) = N(z; 0, I). Sums the last axis:
+    x, mean, logvar (..., D), broadcasting, -> (...).
     Claims: 003-eq2, 003-eq3.
     """
     # -1/2 sum(log 2 pi + logvar + (x - mean)^2 / sigma^2)
@@ -133,7 +155,7 @@ def gaussian_log_likelihood(x: torch.Tensor, mean: torch.Tensor, logvar: torch.T
 
 
 def gaussian_log_likelihood_backward(x: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor):
-    """(d log N / d mean, d log N / d logvar) by autograd."""
+    """(d log N / d mean, d log N / d logvar) by autograd, each shaped like `mean` and `logvar` (..., D)."""
     mean = mean.detach().clone().requires_grad_(True)
     logvar = logvar.detach().clone().requires_grad_(True)
     with torch.enable_grad():
@@ -141,13 +163,21 @@ def gaussian_log_likelihood_backward(x: torch.Tensor, mean: torch.Tensor, logvar
 
 
 def decode(params: dict, z: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
-    """Bernoulli logits (..., D), or (mean, logvar) of a Gaussian decoder."""
+    """The decoder F_theta(z): Bernoulli logits (..., D), or (mean, logvar) of a Gaussian decoder, each (..., D),
+    for z (..., k).
+
+    Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
+    """
     out = mlp_forward(params["decoder"], z, activation)
     return out if check_decoder(decoder) == "bernoulli" else split_halves(out)
 
 
 def decoder_log_likelihood(x: torch.Tensor, out: torch.Tensor, decoder: str) -> torch.Tensor:
-    """log p(x | z) from the decoder's raw output; x broadcasts against out's leading axes."""
+    """log p(x | z) in nats from the decoder's raw output `out` (logits (..., D), or [mean, logvar] (..., 2D));
+    sums the last axis -> (...); x broadcasts against out's leading axes.
+
+    Raises ValueError for an unknown `decoder`.
+    """
     if check_decoder(decoder) == "bernoulli":
         return bernoulli_log_likelihood(x, out)
     mean, logvar = split_halves(out)
@@ -155,8 +185,9 @@ def decoder_log_likelihood(x: torch.Tensor, out: torch.Tensor, decoder: str) -> 
 
 
 def log_likelihood(params: dict, x: torch.Tensor, z: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
-    """log p(x_i | z_ij): x (B, D), z (B, r, k) -> (B, r).
+    """log p(x_i | z_ij) in nats for every datum i and sample j: x (B, D), z (B, r, k) -> (B, r).
 
+    Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
     Claims: 003-eq19.
     """
     out = mlp_forward(params["decoder"], z, activation)  # (B, r, D or 2D)
@@ -167,8 +198,10 @@ def log_likelihood(params: dict, x: torch.Tensor, z: torch.Tensor, decoder: str 
 
 
 def elbo(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
-    """(1/r) sum_j log p(x_i | z_ij) - KL(q(z | x_i) || N(0, I)) per datum, seed 002 Problem 1.2; (B,).
+    """ELBO_i ~= (1/r) sum_j log p(x_i | z_ij) - KL(q(z | x_i) || N(0, I)), z_ij = mu_i + sigma_i eps_ij, in nats per
+    datum (B,); seed 002 Problem 1.2 with the first term estimated by r samples. x (B, D), eps (B, r, k).
 
+    Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
     Claims: 001-4b-variational, 001-4b-bound, 001-4b1-expectation, 001-4b1-mc, 001-4b1-first-term, 002-1.1-chain,
     002-1.2-decomposition, 003-eq14, 003-eq15, 003-eq19.
     """
@@ -178,8 +211,10 @@ def elbo(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "berno
 
 
 def negative_elbo(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
-    """(1/B) sum_i -ELBO_i, the loss of seed 001 4.c corrected (claim 001-4c-loss), each sum fused into one reduction.
+    """The training loss (1/B) sum_i -ELBO_i in nats per datum (a 0-d tensor): seed 001 4.c as it should read
+    (claim 001-4c-loss), each sum fused into one reduction. x (B, D), eps (B, r, k).
 
+    Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
     Claims: 001-4b3-objective, 001-4c-loss.
     """
     batch, samples, _ = eps.shape
@@ -198,8 +233,10 @@ def negative_elbo(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str
 
 
 def negative_elbo_gradients(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
-    """(loss, dloss/dparams) of negative_elbo by autograd, in the parameter container's structure.
+    """(loss, dloss/dparams) of negative_elbo by autograd: the loss a 0-d tensor in nats per datum, the
+    gradients in the parameter container's structure.
 
+    Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
     Claims: 003-eq22.
     """
     leaves = [leaf.detach().clone().requires_grad_(True) for leaf in tree_leaves(params)]
@@ -210,8 +247,11 @@ def negative_elbo_gradients(params: dict, x: torch.Tensor, eps: torch.Tensor, de
 
 
 def elbo_two_latent(params: dict, x: torch.Tensor, eps_y: torch.Tensor, eps_z: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
-    """(1/r) sum_j log p(x | y_j, z_j) - KL(q(y|x) || p(y)) - KL(q(z|x) || p(z)), seed 000 Problem 2 (1) (claim
-    000-2-elbo), y and z reparameterised with sigma, not sigma^2 (claim 000-2-reparam); (B,).
+    """J_i = (1/r) sum_j log p(x_i | y_ij, z_ij) - KL(q(y | x_i) || N(0, I)) - KL(q(z | x_i) || N(0, I)), nats per
+    datum (B,): seed 000 Problem 2 (1) (claim 000-2-elbo), y and z reparameterised with sigma, not sigma^2 (claim
+    000-2-reparam). x (B, D), eps_y (B, r, k_y), eps_z (B, r, k_z).
+
+    Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
     Claims: 000-2-elbo, 000-2-reparam, 000-2-reparam-z, 000-2-recon, 000-2-elbo-final, 000-2-kl-y, 000-2-kl-z.
     """
     mu_y, logvar_y = split_halves(mlp_forward(params["encoder_y"], x, activation))
@@ -222,7 +262,11 @@ def elbo_two_latent(params: dict, x: torch.Tensor, eps_y: torch.Tensor, eps_z: t
 
 
 def negative_elbo_two_latent_gradients(params: dict, x, eps_y, eps_z, decoder: str = "bernoulli", activation: str = "relu"):
-    """(loss, dloss/dparams) of (1/B) sum_i -J_i (elbo_two_latent) by autograd."""
+    """(loss, dloss/dparams) of (1/B) sum_i -J_i (elbo_two_latent) by autograd: the loss a 0-d tensor in nats
+    per datum, the gradients in the parameter container's structure.
+
+    Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
+    """
     leaves = [leaf.detach().clone().requires_grad_(True) for leaf in tree_leaves(params)]
     with torch.enable_grad():
         loss = -elbo_two_latent(tree_unflatten(params, leaves), x, eps_y, eps_z, decoder, activation).mean()
@@ -234,7 +278,11 @@ def negative_elbo_two_latent_gradients(params: dict, x, eps_y, eps_z, decoder: s
 
 
 def log_importance_weights(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
-    """log p(x_i, z_ik) - log q(z_ik | x_i), seed 002 Problem 1.4; eps (B, K, k) -> (B, K)."""
+    """log w_ik = log p(x_i, z_ik) - log q(z_ik | x_i) in nats, log p(x, z) = log p(x | z) + log N(z; 0, I),
+    seed 002 Problem 1.4; x (B, D), eps (B, K, k) -> (B, K).
+
+    Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
+    """
     mu, logvar = encode(params, x, activation)
     z = reparameterize(mu, logvar, eps)  # (B, K, k)
     log_prior = -0.5 * (LOG_2PI + z.pow(2)).sum(dim=-1)
@@ -243,16 +291,20 @@ def log_importance_weights(params: dict, x: torch.Tensor, eps: torch.Tensor, dec
 
 
 def elbo_monte_carlo(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
-    """(1/L) sum_l [log p(x, z_l) - log q(z_l | x)] (claim 002-1.4-mc; not 1/N, claim 002-1.5-mc); (B,).
+    """ELBO_i ~= (1/L) sum_l [log p(x_i, z_il) - log q(z_il | x_i)] in nats per datum (B,): seed 002 Problem 1.4
+    (claim 002-1.4-mc; not 1/N, claim 002-1.5-mc). x (B, D), eps (B, L, k).
 
+    Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
     Claims: 002-1.4-mc, 002-1.5-mc.
     """
     return log_importance_weights(params, x, eps, decoder, activation).mean(dim=1)
 
 
 def iwae_bound(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
-    """log (1/K) sum_k p(x, z_k) / q(z_k | x) by logsumexp; (B,).
+    """IWAE_K,i = log (1/K) sum_k p(x_i, z_ik) / q(z_ik | x_i) by logsumexp, in nats per datum (B,); its
+    expectation lies between the ELBO (K = 1) and log p(x_i). x (B, D), eps (B, K, k).
 
+    Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
     Claims: 003-eq15.
     """
     weights = log_importance_weights(params, x, eps, decoder, activation)
@@ -260,7 +312,11 @@ def iwae_bound(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = 
 
 
 def autoencoder_loss(params: dict, x: torch.Tensor, decoder: str = "bernoulli", activation: str = "relu"):
-    """(1/B) sum_i -log p(x_i | z_i), z_i = MLP_phi(x_i) a deterministic code, seed 002 Problem 2.1-2."""
+    """(1/B) sum_i -log p(x_i | z_i) in nats per datum (a 0-d tensor), z_i = MLP_phi(x_i) a deterministic code,
+    seed 002 Problem 2.1-2; x (B, D).
+
+    Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
+    """
     out = mlp_forward(params["decoder"], mlp_forward(params["encoder"], x, activation), activation)
     return -decoder_log_likelihood(x, out, decoder).mean()
 
@@ -269,12 +325,14 @@ def autoencoder_loss(params: dict, x: torch.Tensor, decoder: str = "bernoulli", 
 
 
 def adam_init(params: dict) -> dict:
-    """Adam's state: step 0 and zero moments shaped like the parameters."""
+    """Adam's state: step 0 and zero first and second moments shaped like the parameters."""
     return {"step": 0, "m": tree_map(torch.zeros_like, params), "v": tree_map(torch.zeros_like, params)}
 
 
 def adam_step(params: dict, grads: dict, state: dict, lr: float, beta1=0.9, beta2=0.999, eps=1e-8):
-    """One Adam update, written as torch.optim.Adam computes it; returns (params, state)."""
+    """One Adam update (Kingma and Ba, Algorithm 1), written as torch.optim.Adam computes it; returns (params, state),
+    new containers shaped like `params`.
+    """
     step = int(state["step"]) + 1
     m = tree_map(lambda m_, g: m_.lerp(g, 1.0 - beta1), state["m"], grads)
     v = tree_map(lambda v_, g: v_ * beta2 + (1.0 - beta2) * g * g, state["v"], grads)
@@ -289,11 +347,12 @@ def adam_step(params: dict, grads: dict, state: dict, lr: float, beta1=0.9, beta
 
 def train_epoch(params: dict, optimizer: torch.optim.Optimizer, data: torch.Tensor, generator: torch.Generator,
                 batch: int, samples: int, loss, latent: int) -> torch.Tensor:
-    """One epoch of seed 001 4.c with the data on the device: a device permutation, then per batch eps ~ N(0, I)
-    (B, r, k) from `generator`, loss(params, x, eps), backward and `optimizer.step()` (params change in place).
+    """One epoch of seed 001 4.c with the data (N, D) on the device: a device permutation, then per batch
+    eps ~ N(0, I) (B, r, k) from `generator`, loss(params, x, eps), backward and `optimizer.step()` (params change
+    in place).
 
-    Returns the epoch's mean loss as a device tensor, each batch evaluated before its update; nothing waits on
-    the host.
+    Returns the epoch's mean loss (a 0-d device tensor, in the loss's units, nats per datum for negative_elbo), each
+    batch evaluated before its update; nothing waits on the host.
     """
     count = data.shape[0]
     order = torch.randperm(count, generator=generator, device=data.device)
