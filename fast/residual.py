@@ -27,22 +27,33 @@ def _check_vector(x: torch.Tensor, name: str = "x0") -> torch.Tensor:
 
 
 def layer_norm(x: torch.Tensor, eps: float = EPS) -> torch.Tensor:
-    """LayerNorm(x) = (x - mu) / sqrt(var(x) + eps) over the last axis, no gain or bias."""
+    """LayerNorm(x) = (x - mu) / sigma over the last axis, mu = mean(x), sigma = sqrt(mean((x - mu)^2) + eps), no gain
+    or bias (torch.nn.functional.layer_norm); x (..., d) -> (..., d).
+    """
     return F.layer_norm(x, x.shape[-1:], eps=eps)
 
 
 def layer_norm_jacobian(x: torch.Tensor, eps: float = EPS) -> torch.Tensor:
-    """dLayerNorm(x)/dx for x of shape (d,), by autograd; (d, d)."""
+    """LayerNorm'(x)[i, j] = dy_i/dx_j by autograd, for x of shape (d,); (d, d).
+
+    Raises ValueError unless `x` is a vector of shape (d,) with d >= 2.
+    """
     return jacrev(lambda v: layer_norm(v, eps))(_check_vector(x, "x"))
 
 
 def mlp_jacobian(params, x: torch.Tensor, hidden: str = "tanh") -> torch.Tensor:
-    """A'(x) for the MLP A with identity output, by autograd; (out, in)."""
+    """A'(x) for the MLP A with identity output, by autograd, at x (in,); (out, in).
+
+    Raises ValueError unless `x` is a vector of shape (d,) with d >= 2, or for an unknown activation `hidden`.
+    """
     return jacrev(lambda v: branch(params, v, hidden))(_check_vector(x, "x"))
 
 
 def branch(params, x: torch.Tensor, hidden: str = "tanh") -> torch.Tensor:
-    """A(x): the layer's MLP, hidden activation `hidden`, identity output; x of shape (..., d)."""
+    """A(x): the layer's MLP, hidden activation `hidden`, identity output; x (..., d) -> (..., d).
+
+    Raises ValueError for an unknown activation `hidden`.
+    """
     return mlp_forward(params, x, hidden=hidden, output="identity")
 
 
@@ -58,13 +69,18 @@ def residual_step(x: torch.Tensor, sublayer: Callable, norm: Callable, placement
 
 
 def residual_layer(params, x: torch.Tensor, placement: str, hidden: str = "tanh") -> torch.Tensor:
-    """x_{l+1} from x_l for one placement, with A the layer's MLP and LayerNorm without gain or bias."""
+    """x_{l+1} from x_l for one placement: LN(x + A(x)) (post), x + LN(A(x)) (pre) or x + A(LN(x)) (prenorm), seed
+    003 (37)-(38), A the layer's MLP and LayerNorm without gain or bias; x (d,) or (B, d), same shape out.
+
+    Raises ValueError for an unknown `placement` or activation `hidden`.
+    """
     return residual_step(x, lambda v: branch(params, v, hidden), layer_norm, placement)
 
 
 def forward(layers, x0: torch.Tensor, placement: str, hidden: str = "tanh") -> torch.Tensor:
-    """x_0, x_1, ..., x_L of the stack; x0 of shape (d,) or (B, d), result (L+1, ...).
+    """x_0, x_1, ..., x_L of the stack, one layer at a time; x0 of shape (d,) or (B, d), result (L+1, ...).
 
+    Raises ValueError for an unknown `placement` or activation `hidden`.
     Claims: 003-eq38.
     """
     _check_placement(placement)
@@ -82,8 +98,10 @@ def _top(layers, x: torch.Tensor, placement: str, hidden: str) -> torch.Tensor:
 
 
 def layer_jacobian(params, x: torch.Tensor, placement: str, hidden: str = "tanh") -> torch.Tensor:
-    """dx_{l+1}/dx_l at x by autograd; (d, d).
+    """J = dx_{l+1}/dx_l at x by autograd: LN'(x + A(x)) (I + A'(x)) for post (37), I + LN'(A(x)) A'(x) for pre
+    (39), I + A'(LN(x)) LN'(x) for prenorm; x (d,) -> (d, d).
 
+    Raises ValueError for an unknown `placement` or activation `hidden`, or unless `x` has shape (d,) with d >= 2.
     Claims: 003-eq37, 003-eq39.
     """
     _check_placement(placement)
@@ -91,8 +109,11 @@ def layer_jacobian(params, x: torch.Tensor, placement: str, hidden: str = "tanh"
 
 
 def jacobian_product(layers, x0: torch.Tensor, placement: str, start: int = 0, hidden: str = "tanh") -> torch.Tensor:
-    """dx_L/dx_start by autograd through the whole map x_start -> x_L (what (36)-(37) should equal); (d, d).
+    """dx_L/dx_start by autograd through the whole map x_start -> x_L, what the chain rule (36)-(37) should equal
+    (the product J_{L-1} ... J_start, stopped at L - 1); x0 (d,) -> (d, d).
 
+    Raises ValueError for an unknown `placement` or activation `hidden`, unless `x0` has shape (d,) with d >= 2, or
+    unless 0 <= start <= len(layers).
     Claims: 003-eq36, 003-eq37.
     """
     _check_placement(placement)
@@ -103,8 +124,11 @@ def jacobian_product(layers, x0: torch.Tensor, placement: str, start: int = 0, h
 
 
 def jacobian_sum(layers, x0: torch.Tensor, start: int = 0, hidden: str = "tanh") -> torch.Tensor:
-    """Pre-LN (39): I + sum_{i=start}^{L-1} d LayerNorm(A_i(x_i)) / dx_start, each term a total derivative through
-    x_i(x_start), by autograd; (d, d).
+    """Pre-LN (39) as a total derivative: I + sum_{i=start}^{L-1} d LayerNorm(A_i(x_i)) / dx_start, each term through
+    x_i(x_start), by autograd; x0 (d,) -> (d, d).
+
+    Raises ValueError for an unknown activation `hidden`, unless `x0` has shape (d,) with d >= 2, or unless
+    0 <= start <= len(layers).
     Claims: 003-eq38, 003-eq39.
     """
     x0 = _check_vector(x0)
@@ -122,8 +146,11 @@ def jacobian_sum(layers, x0: torch.Tensor, start: int = 0, hidden: str = "tanh")
 
 
 def jacobian_sum_direct(layers, x0: torch.Tensor, start: int = 0, hidden: str = "tanh") -> torch.Tensor:
-    """I + sum_{i=start}^{L-1} (LayerNorm o A_i)'(x_i): (39) with every dx_i/dx_start taken as I; (d, d).
+    """I + sum_{i=start}^{L-1} (LayerNorm o A_i)'(x_i): (39) with every dx_i/dx_start taken as I, the reading that
+    drops the products; by autograd, x0 (d,) -> (d, d).
 
+    Raises ValueError for an unknown activation `hidden`, unless `x0` has shape (d,) with d >= 2, or unless
+    0 <= start <= len(layers).
     Claims: 003-eq39.
     """
     x0 = _check_vector(x0)
@@ -140,7 +167,11 @@ def jacobian_eq37_as_printed(
     hidden: str = "tanh",
 ) -> torch.Tensor:
     """(37) as printed for a post-LN stack of `depth` layers sharing one A: prod_{i=start}^{last}
-    LayerNorm'(x_i + A(x)) (I + A'(x_i)), later factors on the left, x read as x_start ("start") or x_i ("own").
+    LayerNorm'(x_i + A(x)) (I + A'(x_i)), later factors on the left, x read as x_start ("start") or x_i ("own");
+    x0 (d,) -> (d, d). As printed, last = depth (one factor more than the stack has).
+
+    Raises ValueError unless `x0` has shape (d,) with d >= 2, 0 <= start <= depth and `branch_input` is 'start' or
+    'own', or for an unknown activation `hidden`.
     Claims: 003-eq37.
     """
     x0 = _check_vector(x0)
