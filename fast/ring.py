@@ -89,7 +89,11 @@ def log_transfer_matrices(J, h: torch.Tensor) -> torch.Tensor:
 
 
 def log_partition(J, h: torch.Tensor) -> torch.Tensor:
-    """ln Z_s = ln trace(T_0 ... T_{N-1}) for node fields h (..., N) and couplings J broadcasting to (...)."""
+    """ln Z_s = ln sum_Y e^{s(Y)} = ln trace(T_0 ... T_{N-1}) in nats, by transfer matrices in log space, for node
+    fields h (..., N) and couplings J broadcasting to (...); result (...).
+
+    Raises ValueError unless `h` has a last axis N >= 1.
+    """
     if h.dim() == 0 or h.shape[-1] < 1:
         raise ValueError(f"h: expected node fields of shape (..., N) with N >= 1, got shape {tuple(h.shape)}")
     product = log_chain_product(log_transfer_matrices(J, h))  # (..., 3, 3)
@@ -97,9 +101,11 @@ def log_partition(J, h: torch.Tensor) -> torch.Tensor:
 
 
 def log_partition_uniform(J, h, N: int) -> torch.Tensor:
-    """ln Z_s = ln trace(T^N) for the same field h at every node, T[a, b] = exp(J a b + h (a + b) / 2).
+    """ln Z_s = ln trace(T^N) in nats for rings of N nodes with the same field h at every node,
+    T[a, b] = exp(J a b + h (a + b) / 2); J and h broadcast to a batch shape (...) of models, result (...); T^N by
+    repeated squaring in log space.
 
-    J and h broadcast to a batch shape (...) of models; T^N by repeated squaring in log space.
+    Raises ValueError unless N >= 1.
     """
     if int(N) < 1:
         raise ValueError(f"N: expected an integer >= 1, got {N!r}")
@@ -121,8 +127,11 @@ def edge_sums(Y: torch.Tensor, dtype: torch.dtype = torch.float64) -> torch.Tens
 
 
 def score(Y: torch.Tensor, J=1.0, h=None) -> torch.Tensor:
-    """s(Y) = J (sum of Y[n]Y[n+1 mod N]) + sum_n h[n]Y[n] for Y (..., N); J broadcasts to (...), h to (..., N).
+    """s(Y) = J (sum_{n=0}^{N-2} Y[n]Y[n+1] + Y[N-1]Y[0]) + sum_n h[n]Y[n], seed 004 Problem 1 (J = 1, h = 0 there),
+    for labellings Y (..., N); J broadcasts to (...), h to (..., N); result (...), a score in nats (ln of the
+    unnormalised probability).
 
+    Raises ValueError unless `Y` holds labels in {-1, 0, 1} with a last axis N >= 1.
     Claims: 004-1b-scores.
     """
     labels = _check_labels(Y)
@@ -133,7 +142,11 @@ def score(Y: torch.Tensor, J=1.0, h=None) -> torch.Tensor:
 
 
 def log_probability(Y: torch.Tensor, J, h: torch.Tensor) -> torch.Tensor:
-    """ln P_s(Y) = s(Y) - ln Z_s for Y (..., N) under one model (scalar J, h of shape (N,))."""
+    """ln P_s(Y) = s(Y) - ln Z_s in nats, seed 004 Problem 1, for labellings Y (..., N) under one model (scalar J,
+    h of shape (N,)); result (...).
+
+    Raises ValueError unless `Y` holds labels in {-1, 0, 1} with a last axis N >= 1.
+    """
     return score(Y, J, h) - log_partition(J, h)
 
 
@@ -159,16 +172,20 @@ def conditional_logits(Y: torch.Tensor, J, h=None) -> torch.Tensor:
 
 
 def conditionals(Y: torch.Tensor, J=1.0, h=None) -> torch.Tensor:
-    """P_n(v | Y/n) = e^{s(Y[n=v])} / Z_n for every node n and v in (-1, 0, 1), seed 004 Problem 1(a); (..., N, 3).
+    """P_n(v | Y/n) = e^{s(Y[n=v])} / Z_n with Z_n = sum_{v in {-1, 0, 1}} e^{s(Y[n=v])}, seed 004 Problem 1(a), for
+    every node n and v in (-1, 0, 1): Y (..., N) -> probabilities (..., N, 3).
 
+    Raises ValueError unless `Y` holds labels in {-1, 0, 1} with a last axis N >= 1.
     Claims: 004-1a-z, 004-1b-scores, 004-1b-z, 004-1b-p.
     """
     return torch.softmax(conditional_logits(Y, J, h), dim=-1)
 
 
 def neg_log_pseudo_likelihood(Y: torch.Tensor, J=1.0, h=None) -> torch.Tensor:
-    """-ln P~_s(Y) = -sum_n ln P_n(Y[n] | Y/n) for Y (..., N), seed 004 Problem 1 (claims 004-1a, 004-1b).
+    """-ln P~_s(Y) = -sum_n ln P_n(Y[n] | Y/n) in nats per labelling, seed 004 Problem 1(a)-(b), for Y (..., N);
+    result (...).
 
+    Raises ValueError unless `Y` holds labels in {-1, 0, 1} with a last axis N >= 1.
     Claims: 004-1a, 004-1b.
     """
     labels = _check_labels(Y)
@@ -178,7 +195,11 @@ def neg_log_pseudo_likelihood(Y: torch.Tensor, J=1.0, h=None) -> torch.Tensor:
 
 
 def expected_statistics(J, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(E[sum of edge products], E[Y[n]]) = (d ln Z / dJ, d ln Z / dh) by autograd; shapes (...) and (..., N)."""
+    """(E[sum of edge products], E[Y[n]]) under P_s = (d ln Z / dJ, d ln Z / dh) by autograd, the gradient of
+    ln Z_s in J and h; shapes (...) and (..., N) for h (..., N) and J broadcasting to (...).
+
+    Raises ValueError unless `h` has a last axis N >= 1.
+    """
     with torch.enable_grad():
         J = _as_float(J, h.dtype, h.device).detach().requires_grad_(True)
         fields = h.detach().requires_grad_(True)
@@ -196,12 +217,14 @@ def _categorical(logits: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:
 
 
 def sample(J, h: torch.Tensor, num_samples: int, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Exact samples of P_s for node fields h (N,), by forward filtering, backward sampling on the ring.
+    """`num_samples` labellings drawn exactly from P_s for node fields h (N,), by forward filtering, backward sampling
+    on the ring; returns (num_samples, N) int64 labels in {-1, 0, 1}, the noise from `generator`.
 
     Y[0] ~ [T_0 ... T_{N-1}]_{aa} / Z_s; given Y[0] = a the rest is a chain whose last edge T_{N-1}[., a] is a node
     factor: forward messages alpha_k(y) = sum_{y'} alpha_{k-1}(y') T_{k-1}[y', y] from alpha_0 = [y = a], then
-    Y[N-1] ~ alpha_{N-1}(y) T_{N-1}[y, a] and Y[k] ~ alpha_k(y) T_k[y, Y[k+1]] downwards. Returns (num_samples, N)
-    int64 labels; the noise comes from `generator`.
+    Y[N-1] ~ alpha_{N-1}(y) T_{N-1}[y, a] and Y[k] ~ alpha_k(y) T_k[y, Y[k+1]] downwards.
+
+    Raises ValueError unless `h` has shape (N,) with N >= 1 and `num_samples` >= 0.
     """
     if h.dim() != 1 or h.shape[0] < 1:
         raise ValueError(f"h: expected node fields of shape (N,) with N >= 1, got shape {tuple(h.shape)}")
@@ -282,9 +305,13 @@ def _fit_batch(Y: torch.Tensor) -> tuple[torch.Tensor, tuple]:
 
 
 def fit_maximum_likelihood(Y: torch.Tensor, h=0.0, dtype: torch.dtype = torch.float64) -> torch.Tensor:
-    """argmax_J of mean_s ln P_s(Y_s) with the uniform field h known, for samples Y (S, N) or R sets (R, S, N).
+    """argmax_J of mean_s ln P_s(Y_s) with the uniform field h known, for samples Y (S, N) or R sets (R, S, N);
+    returns J, () or (R,): +-FIT_BOUND where the samples sit at an end of the edge-sum range (the estimate is
+    +-inf), NaN where they say nothing about J.
 
     The objective ln Z_s(J) - J mean_s(edges) is convex; its Newton steps use autograd through the transfer matrix.
+
+    Raises ValueError unless `Y` holds labels in {-1, 0, 1} of shape (S, N) or (R, S, N).
     """
     labels, batch = _fit_batch(Y)
     N = labels.shape[-1]
@@ -316,11 +343,14 @@ def neighbour_label_counts(Y: torch.Tensor, dtype: torch.dtype = torch.float64) 
 
 
 def fit_pseudo_likelihood(Y: torch.Tensor, h=0.0, dtype: torch.dtype = torch.float64) -> torch.Tensor:
-    """argmin_J of mean_s -ln P~_s(Y_s) with the uniform field h known, for samples Y (S, N) or R sets (R, S, N).
+    """argmin_J of mean_s -ln P~_s(Y_s) with the uniform field h known, for samples Y (S, N) or R sets (R, S, N);
+    returns J, () or (R,): +-FIT_BOUND where the objective keeps falling as J -> +-inf, NaN where it is flat.
 
     With c the sum of a node's two ring neighbours, -ln P_n = ln sum_v e^{v (J c + h)} - Y[n] (J c + h), so the
     objective is a weighted sum over the 5 x 3 (c, y) cells: convex in J, minimised by safeguarded Newton steps.
     For N = 1 the one conditional is the marginal, and the estimate is the maximum-likelihood one.
+
+    Raises ValueError unless `Y` holds labels in {-1, 0, 1} of shape (S, N) or (R, S, N).
     """
     labels, batch = _fit_batch(Y)
     if labels.shape[-1] == 1:
