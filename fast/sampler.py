@@ -17,7 +17,9 @@ from elbocheck.shared.sampler import SUM_TOLERANCE, check_temperature
 
 
 def check_distribution(P: torch.Tensor, name: str = "P") -> None:
-    """Raise ValueError unless P (or each row of a matrix P) holds finite non-negative numbers summing to 1."""
+    """Raise ValueError naming `name` unless P (I,) or each row of a matrix P (I', I) holds finite non-negative
+    numbers summing to 1 within SUM_TOLERANCE (a float32 normalisation passes, a forgotten one does not).
+    """
     if P.ndim not in (1, 2) or P.numel() == 0:
         raise ValueError(f"{name}: expected a non-empty probability vector or matrix of probability rows, "
                          f"got shape {tuple(P.shape)}")
@@ -61,8 +63,10 @@ def last_positive(probabilities: torch.Tensor) -> torch.Tensor:
 
 
 def first_word(P: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-    """w-hat(P, eps) of seed 004 Problem 2(a) for each eps: the i with c_{i-1} <= eps < c_i; (B,) int64.
+    """w-hat(P, eps_1) of seed 004 Problem 2(a) for each eps: the i with c_{i-1} <= eps < c_i, c_i = sum_{j<=i} P[j], so
+    P(w-hat = i) = P[i]; eps = 1 gives the last word of positive probability. P (I,), eps (B,) -> (B,) int64.
 
+    Raises ValueError unless P is a distribution of shape (I,), eps has shape (B,) and every eps lies in [0, 1].
     Claims: 004-2a.
     """
     check_distribution(P, "P")
@@ -81,8 +85,11 @@ def _next_words(cumulative_Q, last_Q, previous, eps) -> torch.Tensor:
 
 
 def next_word(Q: torch.Tensor, previous: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-    """w-hat(Q, w_t, eps) of seed 004 Problem 2(b): inverse CDF of row Q[w_t], boundaries sum_{k<=j} Q[w_t, k]
-    (claim 004-2b); (B,) int64.
+    """w-hat(Q, w_t, eps) of seed 004 Problem 2(b) for each (w_t, eps): the inverse CDF of row Q[w_t], boundaries
+    sum_{k<=j} Q[w_t, k] (claim 004-2b), so P(w-hat = j) = Q[w_t, j]. Q (I, I), previous and eps (B,) -> (B,) int64.
+
+    Raises ValueError unless each row of Q is a distribution, `previous` (B,) holds words in 0..I-1 with the shape of
+    `eps`, and every eps lies in [0, 1].
     Claims: 004-2b.
     """
     check_distribution(Q, "Q")
@@ -95,9 +102,11 @@ def next_word(Q: torch.Tensor, previous: torch.Tensor, eps: torch.Tensor) -> tor
 
 
 def sample_strings(P: torch.Tensor, Q: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-    """Strings from noise eps (B, T): w_1 = w-hat(P, eps_1), w_{t+1} = w-hat(Q, w_t, eps_{t+1}); (B, T) int64.
+    """Strings w_1..w_T from noise eps (B, T): w_1 = w-hat(P, eps_1), w_{t+1} = w-hat(Q, w_t, eps_{t+1}); (B, T)
+    int64. Each word takes its own noise value (see `reference.sampler.sample_strings` on the index of eps in 2(b)).
 
-    Each word takes its own noise value (see `reference.sampler.sample_strings` on the index of eps in 2(b)).
+    Raises ValueError unless P (I,) and Q (I, I) are distributions, eps has shape (B, T) with T >= 1 and every eps
+    lies in [0, 1].
     Claims: 004-2a, 004-2b, 004-2b-noise, 004-2c.
     """
     check_bigram(P, Q)
@@ -123,7 +132,11 @@ def all_strings(vocabulary: int, length: int, device=None) -> torch.Tensor:
 
 
 def string_probabilities(P: torch.Tensor, Q: torch.Tensor, strings: torch.Tensor) -> torch.Tensor:
-    """p(w) = P[w_1] prod_t Q[w_t, w_{t+1}] for each row of `strings` (N, T), differentiable in P and Q; (N,)."""
+    """p(w) = P[w_1] prod_t Q[w_t, w_{t+1}] for each row of `strings` (N, T) of words in 0..I-1, differentiable in P
+    and Q; (N,) probabilities.
+
+    Raises ValueError unless P (I,) and Q (I, I) are distributions.
+    """
     check_bigram(P, Q)
     strings = strings.long()
     probabilities = P[strings[:, 0]]
@@ -145,8 +158,10 @@ def straight_through_strings(P: torch.Tensor, Q: torch.Tensor, eps: torch.Tensor
 
 
 def straight_through_gradient(P: torch.Tensor, Q: torch.Tensor, eps: torch.Tensor, upstream: torch.Tensor):
-    """(dL/dP, dL/dQ) for L = sum upstream * straight_through_strings(P, Q, eps), by autograd.
+    """(dL/dP (I,), dL/dQ (I, I)) of the straight-through estimator for L = sum_{b,t,i} upstream[b,t,i] y[b,t,i],
+    y = straight_through_strings(P, Q, eps), by autograd; upstream (B, T, I).
 
+    Raises ValueError as sample_strings does, or unless `upstream` has the shape (B, T, I) of the one-hot strings.
     Claims: 004-2c.
     """
     leaf_P, leaf_Q = P.detach().requires_grad_(True), Q.detach().requires_grad_(True)
@@ -157,14 +172,20 @@ def straight_through_gradient(P: torch.Tensor, Q: torch.Tensor, eps: torch.Tenso
 
 
 def gumbel_noise(shape, generator: torch.Generator, dtype=torch.float64, device=None) -> torch.Tensor:
-    """g = -log(-log u), u ~ U(0, 1), the standard Gumbel distribution."""
+    """g = -log(-log u), u ~ U(0, 1) drawn from `generator` on its device, the standard Gumbel distribution;
+    a tensor of `shape` and `dtype` on `device` (default: the generator's).
+    """
     u = torch.rand(shape, generator=generator, dtype=dtype, device=generator.device)
     u = u.clamp_min(torch.finfo(dtype).tiny)
     return (-torch.log(-torch.log(u))).to(device if device is not None else generator.device)
 
 
 def gumbel_softmax(logits: torch.Tensor, gumbel: torch.Tensor, temperature: float) -> torch.Tensor:
-    """y = softmax((logits + g) / tau) along the last axis (Jang et al. 2017; Maddison et al. 2017)."""
+    """y = softmax((logits + g) / tau) along the last axis (Jang et al. 2017; Maddison et al. 2017); logits and
+    gumbel broadcast, result of their shape (..., I), rows of probabilities.
+
+    Raises ValueError unless `temperature` is a positive finite number.
+    """
     check_temperature(temperature)
     return torch.softmax((logits + gumbel) / temperature, dim=-1)
 
@@ -176,7 +197,12 @@ def log_probabilities(p: torch.Tensor) -> torch.Tensor:
 
 
 def gumbel_softmax_strings(P: torch.Tensor, Q: torch.Tensor, gumbel: torch.Tensor, temperature: float):
-    """Relaxed strings: y_1 = gumbel_softmax(log P, g_1), y_{t+1} = gumbel_softmax(log(y_t Q), g_{t+1}); (B, T, I)."""
+    """Relaxed strings: y_1 = gumbel_softmax(log P, g_1), y_{t+1} = gumbel_softmax(log(y_t Q), g_{t+1}); gumbel
+    (B, T, I) -> (B, T, I), rows of probabilities.
+
+    Raises ValueError unless P (I,) and Q (I, I) are distributions, gumbel has shape (B, T, I) with T >= 1, and
+    `temperature` is a positive finite number.
+    """
     check_bigram(P, Q)
     if gumbel.ndim != 3 or gumbel.shape[2] != P.shape[0] or gumbel.shape[1] < 1:
         raise ValueError(f"gumbel: expected shape (B, T, {P.shape[0]}) with T >= 1, got {tuple(gumbel.shape)}")
@@ -260,7 +286,9 @@ def _nearest_codes(z_e: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
 def vector_quantize(z_e: torch.Tensor, codebook: torch.Tensor):
     """(z_q, k): k_b = argmin_k ||z_e[b] - e_k||^2 (lowest k on ties) and z_q = sg(e_k) + (z_e - sg(z_e)), whose
     value is exactly e_{k_b} and whose gradient passes straight through to z_e (VQ-VAE; seed 004 Problem 4, where
-    claim 004-4 is that z_q alone gives z_e no gradient).
+    claim 004-4 is that z_q alone gives z_e no gradient). z_e (B, d), codebook (K, d) -> z_q (B, d), k (B,) int64.
+
+    Raises ValueError unless z_e is (B, d) with B >= 1 and codebook (K, d) with K >= 1, all finite.
     Claims: 004-4.
     """
     check_codebook(z_e, codebook)
@@ -269,7 +297,11 @@ def vector_quantize(z_e: torch.Tensor, codebook: torch.Tensor):
 
 
 def vq_losses(z_e: torch.Tensor, codebook: torch.Tensor):
-    """(codebook loss, commitment loss) = (mean_b ||sg(z_e[b]) - e_{k_b}||^2, mean_b ||z_e[b] - sg(e_{k_b})||^2)."""
+    """(codebook loss, commitment loss) = (mean_b ||sg(z_e[b]) - e_{k_b}||^2, mean_b ||z_e[b] - sg(e_{k_b})||^2), two
+    0-d tensors, squared distances averaged over the batch; z_e (B, d), codebook (K, d).
+
+    Raises ValueError unless z_e is (B, d) with B >= 1 and codebook (K, d) with K >= 1, all finite.
+    """
     check_codebook(z_e, codebook)
     chosen = codebook[_nearest_codes(z_e, codebook)]  # (B, d)
     codebook_loss = ((z_e.detach() - chosen) ** 2).sum(dim=1).mean()
@@ -278,7 +310,12 @@ def vq_losses(z_e: torch.Tensor, codebook: torch.Tensor):
 
 
 def vq_gradients(z_e: torch.Tensor, codebook: torch.Tensor, upstream: torch.Tensor, beta: float):
-    """(dL/dz_e, dL/dcodebook) for L = <upstream, z_q> + codebook loss + beta * commitment loss, by autograd."""
+    """(dL/dz_e (B, d), dL/dcodebook (K, d)) for L = <upstream, z_q> + codebook loss + beta * commitment loss, by
+    autograd: the straight-through rule for z_e, the codebook loss for the chosen codes.
+
+    Raises ValueError unless `upstream` has the shape of z_e, `beta` is a non-negative finite number, and z_e and the
+    codebook are as vector_quantize requires.
+    """
     if tuple(upstream.shape) != tuple(z_e.shape):
         raise ValueError(f"upstream: expected the shape of z_e {tuple(z_e.shape)}, got {tuple(upstream.shape)}")
     if not (float(beta) >= 0 and float(beta) < float("inf")):
