@@ -120,9 +120,12 @@ def _previous_tokens(tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tenso
 
 
 def bigram_counts(sentences, V: int, dtype: torch.dtype = torch.float32, device=None) -> BigramCounts:
-    """C[x, x'] = count(x, x') (x = 0 for *), seed 000 Problem 1.3, as CSR built by one integer sort.
+    """C[x, x'] = count(x, x'), the number of times x' follows x (x = 0 for *), seed 000 Problem 1.3, as CSR
+    (V+2 row pointers) built by one integer sort, with Cᵀ beside it; sentences are 1-D integer arrays of ids 1..V.
 
-    ValueError unless `dtype` is torch.float32 or torch.float64 (the sparse products of EM need one of them)."""
+    Raises ValueError unless every sentence is a 1-D integer array of ids in 1..V, V >= 1, and `dtype` is
+    torch.float32 or torch.float64 (the sparse products of EM need one of them).
+    """
     _check_count_dtype(dtype, "dtype")
     tokens, lengths = _flatten_sentences(sentences, V, device)
     prev = _previous_tokens(tokens, lengths)
@@ -141,10 +144,14 @@ def _check_count_dtype(dtype, name: str) -> None:
 
 
 def mle_counts(sentences, latents, V: int, m: int, dtype: torch.dtype = torch.float32, device=None):
-    """MLE with z observed, seed 000 Problem 1.1 (claim 000-1.1-mle): normalised counts of (x_{t-1}, z_t), (z_t, x_t).
+    """MLE with z observed, seed 000 Problem 1.1 (claim 000-1.1-mle): normalised counts of (x_{t-1}, z_t) and
+    (z_t, x_t), as A (V+1, m) and B (m, V).
 
     `latents[i][t]` is the state (0..m-1) of token t of sentence i; a context or state never seen gets a uniform row.
     Integer bincounts, exact on every device.
+
+    Raises ValueError unless the sentences hold ids in 1..V, m >= 1, and `latents` holds one state in 0..m-1 per
+    token.
     Claims: 000-1.1-mle.
     """
     tokens, lengths = _flatten_sentences(sentences, V, device)
@@ -166,7 +173,9 @@ def mle_counts(sentences, latents, V: int, m: int, dtype: torch.dtype = torch.fl
 
 
 def normalize_rows(counts: torch.Tensor) -> torch.Tensor:
-    """Each row divided by its sum; a row summing to zero becomes uniform (the rule for rows without data)."""
+    """Each row (the last axis) divided by its sum; a row summing to zero becomes uniform (the rule for rows without
+    data). Same shape as `counts`.
+    """
     totals = counts.sum(dim=-1, keepdim=True)
     has_mass = totals > 0
     safe_totals = torch.where(has_mass, totals, torch.ones_like(totals))
@@ -284,7 +293,11 @@ def _prepare(counts: BigramCounts, A: torch.Tensor, B: torch.Tensor):
 
 def expected_counts(counts: BigramCounts, A: torch.Tensor, B: torch.Tensor):
     """E-step, seed 000 Problem 1.2 (claim 000-1.2-estep): sum_x' C[x,x'] p(z|x,x') (V+1, m), sum_x C[x,x'] p(z|x,x')
-    (m, V), and the log-likelihood of (A, B); batched over a leading restart axis when A, B are 3-D.
+    (m, V), and the log-likelihood of (A, B) in nats, summed over the corpus; batched over a leading restart axis R
+    when A, B are 3-D (then (R, V+1, m), (R, m, V), (R,)).
+
+    Raises ValueError unless A, B are row-stochastic float tensors of shapes ([R,] V+1, m), ([R,] m, V) on the device
+    of `counts`, with `counts` built for the same V.
     Claims: 000-1.2-estep, 001-2-estep, 001-2a-count.
     """
     blocks, A3, B3, batched = _prepare(counts, A, B)
@@ -295,16 +308,18 @@ def expected_counts(counts: BigramCounts, A: torch.Tensor, B: torch.Tensor):
 
 
 def m_step(context_counts: torch.Tensor, emission_counts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """M-step, seed 000 Problem 1.3 (claims 000-1.3-mstep-a, 000-1.3-mstep-b; 001-2-mstep): the expected counts,
-    row-normalised.
+    """M-step, seed 000 Problem 1.3 (claims 000-1.3-mstep-a, 000-1.3-mstep-b; 001-2-mstep): the expected counts
+    (V+1, m) and (m, V), or with a leading restart axis, row-normalised into A and B of the same shapes.
     Claims: 000-1.3-mstep-a, 000-1.3-mstep-b, 001-2-mstep, 001-2-concave.
     """
     return normalize_rows(context_counts), normalize_rows(emission_counts)
 
 
 def em_step(counts: BigramCounts, A: torch.Tensor, B: torch.Tensor):
-    """One EM iteration, seed 000 Problem 1.2-1.3: (A_new, B_new, log-likelihood of the given (A, B)).
+    """One EM iteration, seed 000 Problem 1.2-1.3: (A_new, B_new, log-likelihood of the given (A, B) in nats, summed
+    over the corpus), with the shapes of expected_counts.
 
+    Raises ValueError as expected_counts does.
     Claims: 000-1.2-estep, 000-1.3-mstep-a, 000-1.3-mstep-b, 001-2-monotone.
     """
     context, emission, log_likelihood_before = expected_counts(counts, A, B)
@@ -313,8 +328,10 @@ def em_step(counts: BigramCounts, A: torch.Tensor, B: torch.Tensor):
 
 
 def log_likelihood(counts: BigramCounts, A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
-    """log p(x) = sum_{x,x'} C[x,x'] log (AB)[x,x'] (-inf if an observed bigram has p 0); (R,) when batched.
+    """log p(x) = sum_{x,x'} C[x,x'] log (AB)[x,x'] in nats, summed over the corpus (-inf if an observed bigram has
+    probability 0): a 0-d tensor, or (R,) when A, B carry a restart axis.
 
+    Raises ValueError as expected_counts does.
     Claims: 001-1-marginal.
     """
     blocks, A3, B3, batched = _prepare(counts, A, B)
@@ -323,8 +340,10 @@ def log_likelihood(counts: BigramCounts, A: torch.Tensor, B: torch.Tensor) -> to
 
 
 def posterior(A: torch.Tensor, B: torch.Tensor, prev, word) -> torch.Tensor:
-    """E-step per token, seed 000 Problem 1.2 (claim 000-1.2-estep): p(z | x_{t-1}, x_t) for tensors of contexts
-    and words: (..., m).
+    """E-step per token, seed 000 Problem 1.2 (claim 000-1.2-estep): p(z | x_{t-1}, x_t) for tensors (or ints) of
+    contexts `prev` (0 for *) and words `word` (1..V) broadcasting to (...); result (..., m).
+
+    Raises ValueError if the model gives one of the bigrams probability 0.
     Claims: 000-1.2-estep, 001-1a-lemma, 001-1a-stationarity, 001-1a-alpha, 001-1a-qstar, 001-1a-value, 001-1b,
     001-2-estep.
     """
@@ -338,8 +357,11 @@ def posterior(A: torch.Tensor, B: torch.Tensor, prev, word) -> torch.Tensor:
 
 
 def initial_params(V: int, m: int, seed: int, restarts: int = 1, dtype: torch.dtype = torch.float32, device=None):
-    """Random starts (R, V+1, m), (R, m, V): rows proportional to 0.5 + U(0, 1), start r drawn on the host from
-    numpy.random.default_rng([seed, r]), so a seed gives the same starts on every device and in reference/."""
+    """Random starts A (R, V+1, m), B (R, m, V): rows proportional to 0.5 + U(0, 1), start r drawn on the host from
+    numpy.random.default_rng([seed, r]), so a seed gives the same starts on every device and in reference/.
+
+    Raises ValueError unless V, m, restarts are integers >= 1 and seed an integer >= 0.
+    """
     for name, value, least in (("V", V, 1), ("m", m, 1), ("restarts", restarts, 1), ("seed", seed, 0)):
         if not isinstance(value, (int, np.integer)) or value < least:
             raise ValueError(f"{name}: expected an integer >= {least}, got {value!r}")
@@ -386,6 +408,10 @@ def fit(
 
     `previous`, when resuming a fit from `init`: the log-likelihoods (R,) of the parameters one iteration before
     `init`, so that the stopping rule compares the first iteration with it, as the uninterrupted fit would.
+
+    The FitResult's log-likelihoods are in nats, summed over the corpus. Raises ValueError unless n_iter is an
+    integer >= 1, tol a number >= 0, `counts` a non-empty bigram_counts in float32 or float64 (empty is allowed with
+    `reduce`), and `init` of shapes ([R,] V+1, m), ([R,] m, V).
     Claims: 001-notation, 001-2-estep, 001-2-mstep, 001-2-monotone.
     """
     if not isinstance(n_iter, (int, np.integer)) or isinstance(n_iter, bool) or n_iter < 1:
@@ -430,8 +456,12 @@ def fit(
 def sample_corpus(A: torch.Tensor, B: torch.Tensor, lengths, uniforms: torch.Tensor) -> list[torch.Tensor]:
     """Sentences drawn from the model, z_t ~ A[x_{t-1}], x_t ~ B[z_t] (seed 000 Problem 1), by the inverse CDF of
     the uniforms passed in (token k, sentence by sentence: uniforms[k, 0] for z, uniforms[k, 1] for x), all
-    sentences at once position by position. Equal to reference/ token for token where the cumulative sums round
-    alike (always on CPU in float64).
+    sentences at once position by position: A (V+1, m), B (m, V), lengths (S,), uniforms (sum(lengths), 2) -> S int64
+    tensors of ids 1..V. Equal to reference/ token for token where the cumulative sums round alike (always on CPU in
+    float64).
+
+    Raises ValueError unless A, B are one row-stochastic model, `lengths` non-negative integers, and `uniforms` of
+    shape (sum(lengths), 2) with values in [0, 1).
     """
     V, m = check_params(A, B)
     if A.ndim != 2:
