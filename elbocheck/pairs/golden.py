@@ -119,11 +119,10 @@ def build_cases(pair: Pair, count: int, seed: int, dtype: str) -> dict[str, np.n
 def load_npz(path, option: str) -> dict[str, np.ndarray]:
     """Every array of an .npz file; ValueError naming `option` when it is missing or not an .npz."""
     import zipfile
-    from pathlib import Path
 
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{option}: no such file '{path}'")
+    from elbocheck._io import require_regular_file
+
+    path = require_regular_file(path, option, "an .npz file")
     try:
         with np.load(path, allow_pickle=False) as data:
             return {key: data[key] for key in data.files}
