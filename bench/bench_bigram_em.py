@@ -138,7 +138,8 @@ def test_em_iteration(measure, device, device_label, sync, impls, V, m, tokens, 
 def prepare(impl, sentences, counts, A0, B0, V, m, tokens, device, device_label, sync) -> Prepared:
     """One implementation's EM iteration from (A0, B0), its extra_info, and its log-likelihood per token after."""
     size = float(counts.n_tokens * m)  # tokens x states: the work of one iteration, the plot's x axis
-    info = {"algorithm": ALGORITHM, "case": case_label(V, m, tokens), "size": size, "impl": impl, "quality_name": QUALITY}
+    info = {"algorithm": ALGORITHM, "case": case_label(V, m, tokens), "size": size, "impl": impl,
+            "quality_name": QUALITY}
 
     if impl == "reference":
         arrays = [s.numpy() for s in sentences]

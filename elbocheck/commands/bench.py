@@ -186,7 +186,8 @@ def cpu_frequency_scaling(root: str = "/sys/devices/system/cpu") -> str:
         return [int(value) for folder in folders if (value := read(folder, name)) and value.isdigit()]
 
     governors = sorted({value for folder in folders if (value := read(folder, "scaling_governor"))})
-    current, lowest, highest = kilohertz("scaling_cur_freq"), kilohertz("scaling_min_freq"), kilohertz("scaling_max_freq")
+    current = kilohertz("scaling_cur_freq")
+    lowest, highest = kilohertz("scaling_min_freq"), kilohertz("scaling_max_freq")
     parts = [f"{len(folders)} CPUs with cpufreq", f"governor {', '.join(governors) or 'unknown'}"]
     if current:
         parts.append(f"current {min(current) / 1e3:.0f}-{max(current) / 1e3:.0f} MHz")

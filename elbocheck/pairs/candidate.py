@@ -92,17 +92,18 @@ def _import(module_part: str, option: str):
     except ValueError as error:
         if str(error).startswith(option):
             raise
-        raise ValueError(f"{option}: importing {module_part} raised ValueError: {_first_line(error)}") from None
+        raise ValueError(f"{option}: importing {module_part} raised ValueError: {first_line(error)}") from None
     except ModuleNotFoundError as error:
-        raise ValueError(f"{option}: cannot import {module_part} ({_first_line(error)})") from None
+        raise ValueError(f"{option}: cannot import {module_part} ({first_line(error)})") from None
     except BaseException as error:  # noqa: BLE001 - any failure of the user's module is one line, exit 2
         if isinstance(error, KeyboardInterrupt):
             raise
-        raise ValueError(f"{option}: importing {module_part} raised {type(error).__name__}: {_first_line(error)}") \
+        raise ValueError(f"{option}: importing {module_part} raised {type(error).__name__}: {first_line(error)}") \
             from None
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """The first line of an exception's message (its type's name when the message is empty)."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
 
@@ -337,7 +338,7 @@ def run_candidate_on(pair: Pair, candidate: Callable, sample: Sample, dtype_name
         verdict = Verdict(math.inf, "timed out", f"took more than the time limit of {time_limit:g} s on one call")
         seconds = float(time_limit or 0.0)
     except Exception as error:  # noqa: BLE001 - the candidate's own failure is a failing row, not a traceback
-        verdict = Verdict(math.inf, "raised", f"raised {type(error).__name__}: {_first_line(error)}")
+        verdict = Verdict(math.inf, "raised", f"raised {type(error).__name__}: {first_line(error)}")
     else:
         verdict = judge(candidate_result, reference_result, expected, rtol)
     return Outcome(pair.name, dtype_name, size, seed, edge, sample.label, rtol, seconds, verdict,
@@ -543,7 +544,8 @@ class CandidateReport:
             lines.append(f"smallest failing input ({_count(shown)} numbers): {shown.verdict.problem}")
         lines.extend(_describe_input(shown, self.argument_names))
         lines.append(f"  reference: {_show(shown.reference_result)}")
-        lines.append(f"  candidate: {_show(shown.candidate_result) if shown.verdict.kind not in ('raised', 'timed out') else shown.verdict.problem}")
+        ran = shown.verdict.kind not in ("raised", "timed out")
+        lines.append(f"  candidate: {_show(shown.candidate_result) if ran else shown.verdict.problem}")
         if shown.verdict.index is not None:
             output = f"output {shown.verdict.output}, " if len(result_leaves(shown.reference_result)) > 1 else ""
             lines.append(f"  first difference: {output}index {shown.verdict.index}: candidate "

@@ -18,8 +18,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from elbocheck.pairs.candidate import (CallTimedOut, _first_line, call_with_limit, judge, result_leaves,
-                                       to_numpy)
+from elbocheck.pairs.candidate import CallTimedOut, call_with_limit, first_line, judge, to_numpy
 from elbocheck.pairs.core import TORCH_DTYPES, Pair, round_to_dtype, to_torch, trial_seed
 
 IMPLEMENTATIONS = ("candidate", "fast", "reference", "peer")
@@ -99,7 +98,7 @@ def bench_candidate(pair: Pair, candidate: Callable, *, dtype: str = "float32", 
                 timing.problem = f"took more than {time_limit:g} s"
                 continue
             except Exception as error:  # noqa: BLE001 - a failing implementation is a row, not a traceback
-                timing.problem = f"raised {type(error).__name__}: {_first_line(error)}"
+                timing.problem = f"raised {type(error).__name__}: {first_line(error)}"
                 continue
             verdict = judge(result, reference_result, None, rtol)
             timing.error = verdict.error
