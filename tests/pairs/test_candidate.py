@@ -137,3 +137,13 @@ def test_unknown_pairs_and_unloadable_candidates_are_value_errors(tmp_path):
     with pytest.raises(ValueError, match="not a function"):
         load_candidate(f"{fine}:VALUE")
     assert load_candidate(f"{fine}:kl").__name__ == "kl"
+
+
+def test_a_candidate_of_a_wrapped_pair_is_wrapped_the_same_way():
+    """vae.negative_elbo_gradients compares every weight's gradient as one vector; a candidate returning
+    (loss, gradient tree) as fast.vae does is flattened alike before it is judged."""
+    from elbocheck.fast import vae
+
+    report = check_candidate(find_pair("vae.negative_elbo_gradients[bernoulli]"), vae.negative_elbo_gradients,
+                             trials=1)
+    assert report.passed, report.format()
