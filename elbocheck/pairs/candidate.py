@@ -330,7 +330,9 @@ def run_candidate_on(pair: Pair, candidate: Callable, sample: Sample, dtype_name
     if numpy:
         call_args, call_kwargs = to_numpy(args, dtype_name), to_numpy(kwargs, dtype_name)
     else:
-        call_args, call_kwargs = to_torch(args, dtype, device), to_torch(kwargs, dtype, device)
+        # fresh copies: a candidate that writes into its inputs must not change the input the report shows
+        call_args = to_torch(round_to_dtype(sample.args, dtype_name), dtype, device)
+        call_kwargs = to_torch(round_to_dtype(sample.kwargs, dtype_name), dtype, device)
     candidate_result, seconds = None, 0.0
     try:
         candidate_result, seconds = call_with_limit(candidate, call_args, call_kwargs, time_limit)

@@ -147,3 +147,14 @@ def test_a_candidate_of_a_wrapped_pair_is_wrapped_the_same_way():
     report = check_candidate(find_pair("vae.negative_elbo_gradients[bernoulli]"), vae.negative_elbo_gradients,
                              trials=1)
     assert report.passed, report.format()
+
+
+def test_a_candidate_writing_into_its_inputs_does_not_change_the_input_reported():
+    def in_place(mu, logvar):
+        result = 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum(-1)
+        mu.add_(1.0)
+        return result * 1.5
+
+    report = check_candidate(find_pair(PAIR), in_place, trials=1)
+    mu, logvar = report.shrunk.sample.args
+    np.testing.assert_allclose(report.shrunk.reference_result, kl_closed_form(mu, logvar), rtol=1e-12, atol=1e-300)
