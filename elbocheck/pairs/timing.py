@@ -77,9 +77,11 @@ def bench_candidate(pair: Pair, candidate: Callable, *, dtype: str = "float32", 
         sample = pair.sample(np.random.default_rng(trial_seed(seed, pair.name, size, 0)), size)
         args, kwargs = round_to_dtype(sample.args, dtype), round_to_dtype(sample.kwargs, dtype)
         device_args, device_kwargs = to_torch(args, torch_dtype, device), to_torch(kwargs, torch_dtype, device)
+        own_args, own_kwargs = ((to_numpy(args, dtype), to_numpy(kwargs, dtype)) if numpy else
+                                (to_torch(round_to_dtype(sample.args, dtype), torch_dtype, device),
+                                 to_torch(round_to_dtype(sample.kwargs, dtype), torch_dtype, device)))
         calls: dict[str, tuple[Callable, tuple, dict, bool]] = {
-            "candidate": (candidate, *((to_numpy(args, dtype), to_numpy(kwargs, dtype)) if numpy
-                                       else (device_args, device_kwargs)), not numpy),
+            "candidate": (candidate, own_args, own_kwargs, not numpy),
             "fast": (pair.fast, device_args, device_kwargs, True),
             "reference": (pair.reference, args, kwargs, False),
         }
