@@ -6,8 +6,11 @@ coefficient of a claim changes its verdict. The common pattern (SymPy's own `ver
 
 1. evaluate the difference at random exact rational points of the symbols' domain, at 50 digits; a point
    where it is clearly non-zero is a counterexample and refutes the claim;
-2. otherwise simplify the difference with increasingly expensive rewrites; reaching 0 proves the claim;
-3. otherwise the claim is verified numerically only, and the method says so.
+2. otherwise simplify the difference with increasingly expensive rewrites (or, for an inequality, check its
+   witness); reaching 0 proves the claim;
+3. otherwise search for the point where the claim is most wrong (derivations.probing.search_counterexample:
+   the domain's edges, extreme scales, a local optimiser on the gap); a point where it fails refutes the claim,
+   and without one the claim is verified numerically only, and the method says how many points were searched.
 """
 
 from __future__ import annotations
@@ -16,21 +19,23 @@ import dataclasses
 import random
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import lru_cache
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping
 
 import mpmath
 import sympy as sp
 
-DIGITS = 50
-PROBE_POINTS = 12
-DEFAULT_SEED = 20240517
+from elbocheck.derivations.probing import (  # noqa: F401  (re-exported for the topic modules and tests)
+    DEFAULT_SEED, DIGITS, PROBE_POINTS, _describe_point, _domain_of, _entries, _is_zero, _short, _tiny,
+    _undefined_functions, evaluate, high_precision, instantiate_functions, probe_points, random_point,
+    search_counterexample, simple_point,
+)
 
 
 class Verdict(str, Enum):
     PROVED = "proved"
     VERIFIED = "verified"
     REFUTED = "refuted"
+    UNDECIDED = "undecided"
 
 
 @dataclass(frozen=True)
@@ -40,157 +45,6 @@ class Decision:
     verdict: Verdict
     method: str
     counterexample: str | None = None
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Sampling points and evaluating expressions
-
-
-def _domain_of(symbol: sp.Symbol, domain: Mapping) -> tuple:
-    if symbol in domain:
-        return domain[symbol]
-    if symbol.is_integer:
-        return (2, 6) if symbol.is_positive else (-4, 4)
-    if symbol.is_positive:
-        return (sp.Rational(1, 4), 3)
-    if symbol.is_nonnegative:
-        return (0, 3)
-    return (-3, 3)
-
-
-def simple_point(symbols: Sequence[sp.Symbol], domain: Mapping) -> dict:
-    """The first point tried: the smallest integer for integer symbols; 1 for the others whose range holds 1, else
-    the range's midpoint."""
-    point = {}
-    for symbol in symbols:
-        low, high = (sp.Rational(bound) for bound in _domain_of(symbol, domain))
-        middle = (low + high) / 2
-        if symbol.is_integer:
-            point[symbol] = sp.ceiling(low)
-        else:
-            point[symbol] = sp.Integer(1) if low <= 1 <= high else middle
-    return point
-
-
-def probe_points(symbols: Sequence[sp.Symbol], domain: Mapping, rng: random.Random, count: int = PROBE_POINTS):
-    """A simple point first (readable counterexamples), then random exact points."""
-    yield simple_point(symbols, domain)
-    for _ in range(count - 1):
-        yield random_point(symbols, domain, rng)
-
-
-def random_point(symbols: Sequence[sp.Symbol], domain: Mapping, rng: random.Random) -> dict:
-    """An exact point: integers for integer symbols, rationals with denominator 8 inside each symbol's range."""
-    point = {}
-    for symbol in symbols:
-        low, high = _domain_of(symbol, domain)
-        if symbol.is_integer:
-            point[symbol] = sp.Integer(rng.randint(int(low), int(high)))
-            continue
-        low8, high8 = int(sp.ceiling(sp.Rational(low) * 8)), int(sp.floor(sp.Rational(high) * 8))
-        value = sp.Rational(rng.randint(low8, high8), 8)
-        if symbol.is_positive and value <= 0:
-            value = sp.Rational(1, 8)
-        point[symbol] = value
-    return point
-
-
-def _undefined_functions(expr) -> set:
-    return {f.func for f in expr.atoms(sp.core.function.AppliedUndef)}
-
-
-def instantiate_functions(expr, rng: random.Random):
-    """Replace each undefined function f by a concrete smooth one (a quadratic plus a sine, with random rational
-    coefficients), so that an identity between functions can be evaluated and refuted at a point.
-
-    Returns the evaluated expression and a description of the functions chosen.
-    """
-    substitutions = {}
-    for function in sorted(_undefined_functions(expr), key=str):
-        arity = next(iter(a for a in expr.atoms(sp.core.function.AppliedUndef) if a.func == function)).args
-        args = sp.symbols(f"u0:{len(arity)}", real=True)
-        coefficients = [sp.Rational(rng.randint(-12, 12), 8) for _ in range(3 * len(args) + 1)]
-        body = coefficients[0]
-        for index, arg in enumerate(args):
-            a, b, c = coefficients[1 + 3 * index : 4 + 3 * index]
-            body += a * arg + b * arg**2 / 2 + sp.sin(c * arg + 1) / 3
-        substitutions[function] = sp.Lambda(args, body)
-    for function, concrete in substitutions.items():
-        expr = expr.subs(function, concrete)
-    described = "; ".join(f"{f}{tuple(c.variables) if len(c.variables) > 1 else '(' + str(c.variables[0]) + ')'}"
-                          f" = {c.expr}" for f, c in substitutions.items())
-    return expr.doit(), described
-
-
-@lru_cache(maxsize=4096)
-def _compiled(expr, symbols: tuple):
-    return sp.lambdify(symbols, expr, modules="mpmath")
-
-
-def evaluate(expr, point: Mapping):
-    """The value of `expr` at an exact point, computed by mpmath at DIGITS + 10 digits (an mpf, or an mpc)."""
-    expr = sp.sympify(expr)
-    symbols = tuple(sorted(expr.free_symbols, key=str))
-    missing = [s for s in symbols if s not in point]
-    if missing:
-        raise TypeError(f"no value for {missing} in {expr}")
-    with mpmath.workdps(DIGITS + 10):
-        arguments = [mpmath.mpf(int(sp.Rational(point[s]).p)) / int(sp.Rational(point[s]).q) for s in symbols]
-        value = _compiled(expr, symbols)(*arguments)
-        if isinstance(value, (int, float)):
-            value = mpmath.mpf(value)
-        if mpmath.isnan(value) or mpmath.isinf(value):
-            raise ZeroDivisionError(f"{expr} is undefined at {point}")
-        if isinstance(value, mpmath.mpc) and abs(value.imag) <= mpmath.mpf(10) ** (-DIGITS) * (1 + abs(value)):
-            value = value.real
-        return +value
-
-
-def high_precision(decide):
-    """Run a `decide` method with mpmath working at DIGITS + 10 digits, so that every comparison is made there."""
-
-    def wrapped(self, *args, **kwargs):
-        with mpmath.workdps(DIGITS + 10):
-            return decide(self, *args, **kwargs)
-
-    wrapped.__doc__, wrapped.__name__ = decide.__doc__, decide.__name__
-    return wrapped
-
-
-def _tiny(scale):
-    return mpmath.mpf(10) ** -25 * scale
-
-
-def _describe_point(point: Mapping) -> str:
-    return ", ".join(f"{symbol} = {value}" for symbol, value in sorted(point.items(), key=lambda kv: str(kv[0])))
-
-
-def _short(value) -> str:
-    return mpmath.nstr(value, 8)
-
-
-def _entries(expr) -> list:
-    if isinstance(expr, sp.MatrixBase):
-        return list(expr)
-    return [expr]
-
-
-def _is_zero(expr) -> bool:
-    """True when a sequence of rewrites (expand, expand_log, logcombine, simplify) reaches 0."""
-    rewrites = (
-        lambda e: e,
-        sp.expand,
-        lambda e: sp.expand(sp.expand_log(e, force=True)),
-        lambda e: sp.simplify(sp.expand_log(e, force=True)),
-        lambda e: sp.simplify(sp.powsimp(sp.together(e), force=True)),
-    )
-    for rewrite in rewrites:
-        try:
-            if rewrite(expr) == 0:
-                return True
-        except (TypeError, ValueError, NotImplementedError, RecursionError):
-            continue
-    return False
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -222,11 +76,20 @@ class Equal:
                             counterexample)
         if self.symbolic and all(_is_zero(sp.sympify(a) - sp.sympify(b)) for a, b in pairs):
             return Decision(Verdict.PROVED, "the difference of the two sides simplifies to 0")
+        searched = ""
+        for index, (left, right) in enumerate(pairs):
+            point, left_value, right_value, searched = search_counterexample(left, right, "identity", self.domain,
+                                                                             seed)
+            if point is not None:
+                where = f" (entry {index})" if len(pairs) > 1 else ""
+                return Decision(Verdict.REFUTED, f"counterexample found by {searched}, confirmed at 80 digits",
+                                f"at {_describe_point(point)}{where}: {self.labels[0]} = {_short(left_value)}, "
+                                f"{self.labels[1]} = {_short(right_value)}")
         reason = "simplification not attempted (the expression is too large)" if not self.symbolic else (
             "simplification did not reach 0")
         return Decision(
             Verdict.VERIFIED,
-            f"{reason}; equal to 50 digits at {PROBE_POINTS} random exact points (mpmath)",
+            f"{reason}; equal to 50 digits at {PROBE_POINTS} random exact points (mpmath) and in {searched}",
         )
 
     def search_counterexample(self, pairs, rng: random.Random) -> str | None:
@@ -579,7 +442,14 @@ class AtMost:
                 "right minus left simplifies to a sum of terms each non-negative "
                 "(by SymPy's assumptions, or c (u - 1 - log u) >= 0 by convexity)",
             )
-        return Decision(Verdict.VERIFIED, f"non-negative gap at {PROBE_POINTS} exact points")
+        point, left_value, right_value, searched = search_counterexample(self.lhs, self.rhs, "at most", self.domain,
+                                                                         seed, evaluations=400)
+        if point is not None:
+            return Decision(Verdict.REFUTED, f"a point where the inequality fails, found by {searched} and "
+                                             f"confirmed at 80 digits",
+                            f"at {_describe_point(point)}: {self.labels[0]} exceeds {self.labels[1]} by "
+                            f"{_short(left_value - right_value)}")
+        return Decision(Verdict.VERIFIED, f"non-negative gap at {PROBE_POINTS} exact points and in {searched}")
 
 
 _U = sp.Symbol("u", positive=True)
@@ -681,18 +551,48 @@ class AllOf:
 
     @high_precision
     def decide(self, seed: int = DEFAULT_SEED) -> Decision:
-        decisions = [part.decide(seed) for part in self.parts]
-        for label, decision in zip(self.labels, decisions):
+        decisions = []
+        for label, part in zip(self.labels, self.parts):
+            decision = part.decide(seed)
             if decision.verdict is Verdict.REFUTED:
                 return Decision(Verdict.REFUTED, f"{label}: {decision.method}",
                                 f"{label}: {decision.counterexample}")
+            decisions.append(decision)
         method = "; ".join(f"{label}: {d.method}" for label, d in zip(self.labels, decisions))
         if all(d.verdict is Verdict.PROVED for d in decisions):
             return Decision(Verdict.PROVED, method)
         return Decision(Verdict.VERIFIED, method)
 
 
-Check = Equal | Differ | Approx | Expansion | Maximiser | Concave | AtMost | Procedure | AllOf
+@dataclass(frozen=True)
+class StatementCheck:
+    """A statement of the claims-file language (derivations.statement), decided by derivations.engine: the check
+    of every claim the documents' TOML files hold, and of users' claims files."""
+
+    statement: object
+    domains: Mapping = field(default_factory=dict)
+    tolerance: object = None
+
+    def describe(self) -> str:
+        text = self.statement.text
+        if self.statement.order is None:
+            text += f"\nleft side:\n{sp.pretty(self.statement.lhs)}\nright side:\n{sp.pretty(self.statement.rhs)}"
+        return text
+
+    def decide(self, seed: int = DEFAULT_SEED) -> Decision:
+        from elbocheck.derivations import engine
+
+        outcome = engine.decide(self.statement, dict(self.domains), self.tolerance, diagnose=False)
+        counterexample = None
+        if outcome.counterexample is not None:
+            point = ", ".join(f"{k} = {v}" for k, v in outcome.counterexample["point"].items())
+            at = f"at {point}: " if point else ""
+            counterexample = (f"{at}left side = {outcome.counterexample['lhs']}, "
+                              f"right side = {outcome.counterexample['rhs']}")
+        return Decision(Verdict(outcome.verdict), outcome.method, counterexample)
+
+
+Check = Equal | Differ | Approx | Expansion | Maximiser | Concave | AtMost | Procedure | AllOf | StatementCheck
 
 
 def replace_part(check: AllOf, index: int, part) -> AllOf:

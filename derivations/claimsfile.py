@@ -49,6 +49,7 @@ class FileClaim:
     statement: Statement
     tolerance: object = None
     syntax: str = "sympy"
+    extra: dict = None
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,9 @@ def _tolerance(value, label: str):
     return rational
 
 
-def parse(source: str, name: str = "claims file") -> ClaimsFile:
-    """A ClaimsFile from TOML text; ClaimsFileError on anything malformed."""
+def parse(source: str, name: str = "claims file", extra_keys: frozenset = frozenset()) -> ClaimsFile:
+    """A ClaimsFile from TOML text; ClaimsFileError on anything malformed. `extra_keys` are further string keys a
+    [[claim]] may carry (the documents' files record printed excerpts, notes and corrections)."""
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as error:
@@ -162,7 +164,7 @@ def parse(source: str, name: str = "claims file") -> ClaimsFile:
         if claim_id in ids:
             raise ClaimsFileError(f"{label}: the id is used twice")
         ids.add(claim_id)
-        extra = set(entry) - CLAIM_KEYS
+        extra = set(entry) - CLAIM_KEYS - set(extra_keys)
         if extra:
             raise ClaimsFileError(f"{label}: unknown key(s) {', '.join(sorted(extra))}; expected "
                                   f"{', '.join(sorted(CLAIM_KEYS))}")
@@ -187,7 +189,8 @@ def parse(source: str, name: str = "claims file") -> ClaimsFile:
         tolerance = _tolerance(entry.get("tolerance"), label)
         if tolerance is not None and statement.relation != "≈":
             raise ClaimsFileError(f"{label}: tolerance applies to '≈' (or '~=') claims only")
-        claims.append(FileClaim(claim_id, where, text, statement, tolerance, syntax))
+        extras = {key: entry[key] for key in extra_keys if key in entry}
+        claims.append(FileClaim(claim_id, where, text, statement, tolerance, syntax, extras))
     return ClaimsFile(symbols, domains, claims)
 
 

@@ -2,10 +2,12 @@
 refuted one, the single edits that would make it hold.
 
 1. KL, H, E and logpdf are derived from the densities (vocabulary.derive).
-2. The numeric search (search.Search) looks for a counterexample over the declared domain; one found refutes.
+2. A first probe of the search's candidate points (search.Search) looks for a quick counterexample.
 3. Otherwise a proof is attempted: the difference of the sides simplifies to 0 (sums over a symbolic dimension
    are compared summand by summand), or the gap of an inequality is non-negative by SymPy's assumptions, or a
-   constant is evaluated exactly. Reaching neither leaves the claim verified, and the method says how many
+   constant is evaluated exactly.
+4. Without a proof, the full search (edges, extreme scales, random points, a local optimiser on the gap) looks
+   for a counterexample; one found refutes, and without one the claim is verified, the method saying how many
    points were searched and why there is no proof.
 4. A series claim `lhs = rhs + O(e**k)` compares the Taylor coefficients of e^0 ... e^(k-1).
 """
@@ -55,6 +57,7 @@ class Budget:
 
 
 QUICK = Budget(points=40, starts=1, evaluations=60, proof_seconds=2.0)
+PROBE = Budget(points=20, starts=0, evaluations=0)
 
 
 def decide(statement: Statement, domains: dict | None = None, tolerance=None, budget: Budget = Budget(),
@@ -118,8 +121,14 @@ def _decide_relation(lhs, relation, rhs, domains, tolerance, decimals, budget: B
     if kind == "within":
         tolerance = sp.Rational(tolerance) if tolerance is not None else (
             sp.Rational(1, 2 * 10 ** decimals) if decimals is not None else sp.Rational(1, 2))
-    found, worst, searched = search(small, large, kind, domains, tolerance, budget, conditions)
     note = _numeric_note(lhs, rhs)
+    found, worst, searched = search(small, large, kind, domains, tolerance, PROBE, conditions)
+    if found is None and kind != "within" and not note:
+        proof = prove(small, large, kind, budget.proof_seconds)
+        if proof:
+            return Outcome("proved", proof)
+    if found is None:
+        found, worst, searched = search(small, large, kind, domains, tolerance, budget, conditions)
     if found is not None:
         point, left, right = found
         if kind != "identity" and kind != "within" and small is rhs:
@@ -134,9 +143,6 @@ def _decide_relation(lhs, relation, rhs, domains, tolerance, decimals, budget: B
         if exact:
             return Outcome("proved", f"exact value evaluated to 50 digits; within {tolerance} of the printed value")
         return Outcome("verified", f"within {tolerance} at every point of {searched}{note}")
-    proof = prove(small, large, kind, budget.proof_seconds) if not note else None
-    if proof:
-        return Outcome("proved", proof)
     why = "simplification did not reach a proof" if not note else "the expectation is numeric"
     return Outcome("verified", f"no counterexample in {searched}; {why} within {budget.proof_seconds:g} s{note}")
 
@@ -221,12 +227,19 @@ def is_zero(expr) -> bool:
     return False
 
 
+def _log_product_as_sum(expr):
+    """log(Product(f, limits)) written as Sum(log(f), limits) for a positive f."""
+    return expr.replace(
+        lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.Product) and e.args[0].function.is_positive,
+        lambda e: sp.Sum(sp.log(e.args[0].function), *e.args[0].limits))
+
+
 def _sums_cancel(expr) -> bool:
     """Sums over the same range are merged and their summand shown to be 0; terms outside every sum are spread
     evenly over the one range (sum_{j=1}^d r/d = r)."""
     buckets: dict = {}
     rest = sp.Integer(0)
-    for term in sp.Add.make_args(sp.expand(expr)):
+    for term in sp.Add.make_args(sp.expand(_log_product_as_sum(expr))):
         sums = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.Sum)]
         if len(sums) == 1 and len(sums[0].limits) == 1:
             coefficient = term / sums[0]

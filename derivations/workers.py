@@ -1,9 +1,9 @@
-"""Deciding claims in forked processes, each within a time box and a memory bound.
+"""Deciding claims in forked worker processes, each claim within a time box and a memory bound.
 
-SymPy can run for hours on an innocent-looking integral, and a claims file comes from someone else, so every
-claim is decided in a child process of its own: the child limits its address space (RLIMIT_AS), ignores SIGINT
-(the parent owns the terminal's Ctrl-C) and sends back its result through a pipe; the parent kills a child that
-outlives its time box. On Ctrl-C (once or twice) the parent kills its own children by pid, reaps them, and raises
+SymPy can run for hours on an innocent-looking integral, and a claims file comes from someone else, so claims
+are decided in child processes: each worker limits its address space (RLIMIT_AS), ignores SIGINT (the parent owns
+the terminal's Ctrl-C), decides the claims it is sent one after another (SymPy's caches stay warm) and sends each
+result back through a pipe; the parent kills a worker whose claim outlives its time box and starts another. On Ctrl-C (once or twice) the parent kills its own children by pid, reaps them, and raises
 KeyboardInterrupt: it never waits on a pool that can deadlock.
 """
 
@@ -32,7 +32,9 @@ class Finished:
     seconds: float = 0.0
 
 
-def _child(task: Callable[[], object], connection, memory: int | None) -> None:
+def _worker(tasks: Sequence[Callable[[], object]], inbox, outbox, memory: int | None) -> None:
+    """A forked worker: runs the tasks whose indices arrive on `inbox` one after another (so SymPy's caches stay
+    warm from claim to claim) and sends (index, (status, payload)) back on `outbox`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
@@ -42,32 +44,49 @@ def _child(task: Callable[[], object], connection, memory: int | None) -> None:
             soft, hard = resource.getrlimit(resource.RLIMIT_AS)
             limit = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
             resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-        try:
-            message = ("ok", task())
-        except MemoryError:
-            message = ("memory", "the memory bound was reached")
-        except RecursionError:
-            message = ("crashed", "the expression is nested too deeply (recursion limit)")
-        except Exception as error:  # reported to the parent as this task's failure
-            message = ("crashed", f"{type(error).__name__}: {error}".splitlines()[0]
-                       + "\n" + traceback.format_exc(limit=-3))
-        try:
-            connection.send_bytes(pickle.dumps(message))
-        except (MemoryError, pickle.PicklingError, TypeError) as error:
-            connection.send_bytes(pickle.dumps(("crashed", f"result could not be sent back: {error}")))
-        connection.close()
+        while True:
+            try:
+                index = inbox.recv()
+            except EOFError:
+                break
+            if index is None:
+                break
+            try:
+                message = ("ok", tasks[index]())
+            except MemoryError:
+                message = ("memory", "the memory bound was reached")
+            except RecursionError:
+                message = ("crashed", "the expression is nested too deeply (recursion limit)")
+            except Exception as error:  # reported to the parent as this task's failure
+                message = ("crashed", f"{type(error).__name__}: {error}".splitlines()[0]
+                           + "\n" + traceback.format_exc(limit=-3))
+            try:
+                payload = pickle.dumps((index, message))
+            except (MemoryError, pickle.PicklingError, TypeError) as error:
+                payload = pickle.dumps((index, ("crashed", f"result could not be sent back: {error}")))
+            outbox.send_bytes(payload)
     finally:
         os._exit(0)
+
+
+@dataclass
+class _Worker:
+    process: object
+    inbox: object
+    outbox: object
+    task: int | None = None
+    started: float = 0.0
 
 
 def run_isolated(tasks: Sequence[Callable[[], object]], jobs: int = 1, timeout: float | None = None,
                  memory: int | None = MEMORY_BYTES, on_done: Callable[[int, Finished], None] | None = None
                  ) -> list[Finished]:
-    """Run each task in a forked child, `jobs` at a time; a list of Finished in the tasks' order."""
+    """Run the tasks in `jobs` forked workers, each task within `timeout` seconds (a worker that outlives it is
+    killed and replaced); a list of Finished in the tasks' order."""
     context = multiprocessing.get_context("fork")
     results: list[Finished | None] = [None] * len(tasks)
     pending = list(range(len(tasks)))
-    running: dict = {}  # reader -> (index, process, started)
+    workers: list[_Worker] = []
     interrupted: list = []
 
     def on_interrupt(signum, frame):
@@ -75,55 +94,79 @@ def run_isolated(tasks: Sequence[Callable[[], object]], jobs: int = 1, timeout: 
             interrupted.append(signum)
             raise KeyboardInterrupt
 
+    def start_worker() -> _Worker:
+        inbox_reader, inbox_writer = context.Pipe(duplex=False)
+        outbox_reader, outbox_writer = context.Pipe(duplex=False)
+        process = context.Process(target=_worker, args=(tasks, inbox_reader, outbox_writer, memory), daemon=True)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:  # a worker is registered before an interrupt can arrive, so none is left behind
+            process.start()
+            worker = _Worker(process, inbox_writer, outbox_reader)
+            workers.append(worker)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        inbox_reader.close()
+        outbox_writer.close()
+        return worker
+
+    def finish(worker: _Worker, finished: Finished, stop: bool) -> None:
+        results[worker.task] = finished
+        if on_done:
+            on_done(worker.task, finished)
+        worker.task = None
+        if stop:
+            _stop(worker.process)
+            worker.inbox.close()
+            worker.outbox.close()
+            workers.remove(worker)
+
     try:
         previous = signal.signal(signal.SIGINT, on_interrupt)
     except ValueError:  # not the main thread: Ctrl-C is the main thread's business
         previous = None
     try:
-        while pending or running:
-            while pending and len(running) < max(jobs, 1):
-                index = pending.pop(0)
-                reader, writer = context.Pipe(duplex=False)
-                process = context.Process(target=_child, args=(tasks[index], writer, memory), daemon=True)
-                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-                try:  # a child is registered before an interrupt can arrive, so none is left behind
-                    process.start()
-                    running[reader] = (index, process, time.monotonic())
-                finally:
-                    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-                writer.close()
+        while pending or any(w.task is not None for w in workers):
+            while pending and len(workers) < max(jobs, 1):
+                start_worker()
+            for worker in workers:
+                if worker.task is None and pending:
+                    worker.task, worker.started = pending.pop(0), time.monotonic()
+                    worker.inbox.send(worker.task)
+            busy = [w for w in workers if w.task is not None]
             now = time.monotonic()
-            deadlines = [started + timeout - now for _, _, started in running.values()] if timeout else []
-            ready = wait(list(running), timeout=max(min(deadlines), 0) if deadlines else None)
+            deadlines = [w.started + timeout - now for w in busy] if timeout else []
+            ready = wait([w.outbox for w in busy], timeout=max(min(deadlines), 0) if deadlines else None)
             now = time.monotonic()
-            for reader in list(running):
-                index, process, started = running[reader]
-                finished = None
-                if reader in ready:
+            for worker in busy:
+                seconds = now - worker.started
+                if worker.outbox in ready:
                     try:
-                        status, payload = pickle.loads(reader.recv_bytes())
+                        index, (status, payload) = pickle.loads(worker.outbox.recv_bytes())
                     except (EOFError, OSError, pickle.UnpicklingError):
-                        code = process.exitcode
+                        worker.process.join(1)
+                        code = worker.process.exitcode
                         status, payload = "crashed", f"the worker ended without a result (exit code {code})"
                         if code is not None and code < 0 and -code == signal.SIGKILL:
                             status, payload = "memory", "the worker was killed (likely out of memory)"
-                    finished = (Finished("ok", payload, seconds=now - started) if status == "ok"
-                                else Finished(status, reason=str(payload), seconds=now - started))
-                elif timeout and now - started >= timeout:
-                    finished = Finished("timeout", reason=f"the time box of {timeout:g} s ran out",
-                                        seconds=now - started)
-                if finished is not None:
-                    _stop(process)
-                    reader.close()
-                    del running[reader]
-                    results[index] = finished
-                    if on_done:
-                        on_done(index, finished)
+                        finish(worker, Finished(status, reason=payload, seconds=seconds), stop=True)
+                        continue
+                    finished = (Finished("ok", payload, seconds=seconds) if status == "ok"
+                                else Finished(status, reason=str(payload), seconds=seconds))
+                    finish(worker, finished, stop=status == "memory")
+                elif timeout and seconds >= timeout:
+                    finish(worker, Finished("timeout", reason=f"the time box of {timeout:g} s ran out",
+                                            seconds=seconds), stop=True)
+        for worker in list(workers):
+            try:
+                worker.inbox.send(None)
+            except OSError:
+                pass
+            worker.process.join(5)
+            _stop(worker.process)
     except BaseException:
         interrupted.append("stopping")
-        for reader, (_, process, _) in list(running.items()):
-            _stop(process)
-            reader.close()
+        for worker in list(workers):
+            _stop(worker.process)
         raise
     finally:
         if previous is not None:

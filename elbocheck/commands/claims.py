@@ -63,8 +63,12 @@ def print_table(results, elapsed: float) -> None:
                     if text:
                         print(textwrap.fill(text, width, initial_indent=f"{'':<26}{label}: ",
                                             subsequent_indent=" " * 28))
+    from elbocheck.derivations.claims import LEFT_OUT
+
     counts = Counter(result.verdict.value for result in results)
-    summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("proved", "verified", "refuted"))
+    verdicts = ("proved", "verified", "refuted") + (("undecided",) if counts.get("undecided") else ())
+    summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in verdicts)
+    print("\nNot checked by the ledger: " + "; ".join(LEFT_OUT) + ".")
     print(f"\n{len(results)} claims: {summary}; decided in {elapsed:.1f} s")
 
 

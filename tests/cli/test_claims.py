@@ -67,3 +67,27 @@ def test_explain_names_a_procedures_functions_by_their_text(capsys):
     out = capsys.readouterr().out
     assert "quantity = pseudo_likelihood: " in out and "expected = lambda size: -size * sp.log(" in out
     assert " at 0x" not in out
+
+
+def test_the_table_states_what_the_ledger_leaves_out(capsys):
+    from elbocheck.commands.claims import print_table
+
+    print_table([], 0.0)
+    out = capsys.readouterr().out
+    assert "Not checked by the ledger" in out and all(kind.split(":")[0] in out for kind in claims.LEFT_OUT)
+
+
+def test_ctrl_c_twice_stops_the_ledger_promptly():
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "elbocheck", "claims", "--jobs", "2"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode in (130, -signal.SIGINT)

@@ -10,7 +10,7 @@ import sympy as sp
 
 from elbocheck.derivations import bigram_em, checks, claims, gibbs, layernorm, ring, sampler
 from elbocheck.derivations.checks import (AllOf, Approx, AtMost, Concave, Differ, Equal, Expansion, Maximiser, Procedure,
-                                Verdict)
+                                StatementCheck, Verdict)
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 REGISTRY = claims.registry()
@@ -131,16 +131,28 @@ def mutate(check):
     if isinstance(check, Concave):
         return dataclasses.replace(check, expr=check.expr + 1000 * check.variables[0] ** 2)
     if isinstance(check, AtMost):
-        return dataclasses.replace(check, lhs=check.rhs + sp.Rational(1, 7))
+        # content-dependent: refuted only where the bound is within 1/100 of tight, which the search must find
+        return dataclasses.replace(check, lhs=check.lhs + sp.Rational(1, 100))
     if isinstance(check, Procedure):
         change = dict(PROCEDURE_MUTATIONS[check.run])
         if "expected" in change:
             original = check.params["expected"]
             change["expected"] = lambda size: original(size) + sp.Rational(1, 7)
         return dataclasses.replace(check, params={**check.params, **change})
-    if isinstance(check, AllOf):
-        return checks.replace_part(check, 0, mutate(check.parts[0]))
+    if isinstance(check, StatementCheck):
+        rhs = check.statement.rhs * nudge + sp.Rational(1, 7)
+        return dataclasses.replace(check, statement=check.statement.with_sides(check.statement.lhs, rhs))
     raise TypeError(type(check))
+
+
+def mutants(check):
+    """One mutant per part: every part of a multi-part check is perturbed in turn."""
+    if isinstance(check, AllOf):
+        for index, part in enumerate(check.parts):
+            for mutant in mutants(part):
+                yield checks.replace_part(check, index, mutant)
+        return
+    yield mutate(check)
 
 
 @pytest.mark.parametrize("claim_id", sorted(BY_ID))
@@ -149,6 +161,28 @@ def test_mutated_claim_is_refuted(claim_id, results):
     refuted = result.verdict is Verdict.REFUTED
     holding = claim.build_correction() if refuted else claim.build_check()
     assert (result.correction if refuted else result.decision).verdict in (Verdict.PROVED, Verdict.VERIFIED)
-    decision = mutate(holding).decide()
-    assert decision.verdict is Verdict.REFUTED, f"{claim_id}: mutated check still {decision.verdict.value}"
-    assert decision.counterexample
+    for number, mutant in enumerate(mutants(holding)):
+        decision = mutant.decide()
+        assert decision.verdict is Verdict.REFUTED, f"{claim_id} part {number}: mutated check still {decision.verdict.value}"
+        assert decision.counterexample
+
+
+def test_a_bound_one_hundredth_too_tight_is_refuted_by_the_search():
+    from elbocheck.derivations import elbo
+
+    bound = elbo.bound()
+    decision = dataclasses.replace(bound, lhs=bound.lhs + sp.Rational(1, 100)).decide()
+    assert decision.verdict is Verdict.REFUTED and "search" in decision.method
+
+
+def test_documents_claims_come_from_the_shipped_toml_files():
+    from importlib import resources
+
+    from elbocheck.derivations import documents
+
+    shipped = sorted(p.name for p in resources.files("elbocheck.derivations").joinpath("documents").iterdir()
+                     if p.name.endswith(".toml"))
+    assert shipped == [f"{seed}.toml" for seed in claims.SOURCES if documents.document_claims(seed)]
+    from_files = [claim for claim in REGISTRY if isinstance(claim.build_check(), StatementCheck)]
+    assert {claim.id for claim in from_files} == {claim.id for claim in documents.CLAIMS}
+    assert all((claim.correction is None) == (claim.corrected is None) for claim in from_files)
