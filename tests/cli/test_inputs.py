@@ -225,3 +225,45 @@ def test_figures_pass_over_a_folder_named_png_and_refuse_a_false_png(tmp_path, c
     assert main(["report", "--figures", str(folder / "a.png"), "--out", str(tmp_path / "out")]) == 2
     assert "is a file, expected a folder" in one_line(capsys, "report")
     assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------- runs that diverge
+
+
+@pytest.mark.parametrize("argv, what", [
+    (["vae", "--epochs", "3", "--lr", "1e6", "--hidden", "16", "--iwae", "2", "--threads", "1"], "the training loss"),
+    (["gan-demo", "--steps", "5", "--batch", "8", "--strings", "8", "--learning-rate", "1e12", "--optimizer", "sgd"],
+     "the discriminator and generator losses"),
+    (["residual", "--corpus", "{corpus}", "--depths", "1", "--placements", "pre", "--steps", "5", "--batch-size", "2",
+      "--context", "4", "--d-model", "8", "--heads", "1", "--jacobian-depth", "1", "--draws", "1", "--lr", "1e9"],
+     "the training loss"),
+])
+def test_a_run_that_goes_non_finite_stops_with_exit_1_and_writes_no_result(tmp_path, capfd, argv, what):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(TEXT, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main([part.format(corpus=corpus) for part in argv] + ["--device", "cpu", "--out", str(out)]) == 1
+    lines = [line for line in capfd.readouterr().err.splitlines() if line.startswith("elbocheck")]
+    assert len(lines) == 1 and lines[0].startswith(f"elbocheck {argv[0]}: stopped: {what}")
+    assert "NaN" in lines[0] or "infinite" in lines[0]
+    assert not (out / "result.json").exists() and not (out / "checkpoint.pt").exists()
+
+
+def test_em_stops_when_the_log_likelihood_is_not_finite(tmp_path, capfd, monkeypatch):
+    from elbocheck.models import bigram
+
+    real = bigram.LatentBigramModel.fit_counts
+
+    def poisoned(self, counts, callback=None, **options):
+        def spoilt(iteration, A, B, before):
+            callback(iteration, A, B, before * float("nan"))
+        return real(self, counts, callback=spoilt, **options)
+
+    monkeypatch.setattr(bigram.LatentBigramModel, "fit_counts", poisoned)
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(TEXT, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["em", "--corpus", str(corpus), "--states", "2", "--iters", "3", "--restarts", "1", "--device", "cpu",
+                 "--out", str(out)]) == 1
+    assert "elbocheck em: stopped: the training log-likelihood" in capfd.readouterr().err
+    assert not (out / "result.json").exists()
