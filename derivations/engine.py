@@ -54,9 +54,10 @@ class Budget:
     starts: int = 3
     evaluations: int = 120
     proof_seconds: float = PROOF_SECONDS
+    prove_first: bool = True
 
 
-QUICK = Budget(points=40, starts=1, evaluations=60, proof_seconds=2.0)
+QUICK = Budget(points=40, starts=1, evaluations=60, proof_seconds=2.0, prove_first=False)
 PROBE = Budget(points=20, starts=0, evaluations=0)
 
 
@@ -122,12 +123,13 @@ def _decide_relation(lhs, relation, rhs, domains, tolerance, decimals, budget: B
         tolerance = sp.Rational(tolerance) if tolerance is not None else (
             sp.Rational(1, 2 * 10 ** decimals) if decimals is not None else sp.Rational(1, 2))
     note = _numeric_note(lhs, rhs)
-    found, worst, searched = search(small, large, kind, domains, tolerance, PROBE, conditions)
+    found, worst, searched = search(small, large, kind, domains, tolerance, PROBE if budget.prove_first else budget,
+                                    conditions)
     if found is None and kind != "within" and not note:
         proof = prove(small, large, kind, budget.proof_seconds)
         if proof:
             return Outcome("proved", proof)
-    if found is None:
+    if found is None and budget.prove_first:
         found, worst, searched = search(small, large, kind, domains, tolerance, budget, conditions)
     if found is not None:
         point, left, right = found
