@@ -155,10 +155,22 @@ class PairCounts:
         if self._pending:
             keys = np.concatenate([self.keys] + [k for k, _ in self._pending])
             counts = np.concatenate([self.counts] + [c for _, c in self._pending])
-            self.keys, inverse = np.unique(keys, return_inverse=True)
-            self.counts = np.bincount(inverse, weights=counts, minlength=self.keys.size).astype(np.int64)
+            self.keys = self.counts = None
             self._pending, self._pending_size = [], 0
+            self.keys, self.counts = sum_duplicates(keys, counts)
         return self
+
+
+def sum_duplicates(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct keys and the sum of the counts of each; about four arrays of len(keys) at most."""
+    order = np.argsort(keys)
+    keys = keys[order]
+    counts = counts[order]
+    del order
+    if keys.size == 0:
+        return keys, counts.astype(np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    return keys[starts], np.add.reduceat(counts, starts).astype(np.int64)
 
 
 @dataclass
@@ -340,31 +352,37 @@ def to_bigram_counts(table: PairCounts, mapping: np.ndarray, V: int, dtype=torch
     from elbocheck.fast.bigram_em import BigramCounts
 
     table.merge()
-    rows = mapping[table.keys >> _KEY_SHIFT]
-    cols = mapping[table.keys & ((1 << _KEY_SHIFT) - 1)] - 1
-    keys, inverse = np.unique(rows * V + cols, return_inverse=True)
-    values = np.bincount(inverse, weights=table.counts, minlength=keys.size)
+    keys = mapping[table.keys >> _KEY_SHIFT] * V + (mapping[table.keys & ((1 << _KEY_SHIFT) - 1)] - 1)
+    keys, values = sum_duplicates(keys, table.counts)
     rows, cols = keys // V, keys % V
+    del keys
     crow = np.searchsorted(rows, np.arange(V + 2))
     t_order = np.argsort(cols * (V + 1) + rows, kind="stable")
     t_crow = np.searchsorted(cols[t_order], np.arange(V + 1))
+    t_col = rows[t_order]
+    del rows
     as_tensor = lambda array: torch.from_numpy(np.ascontiguousarray(array, dtype=np.int64)).to(device)  # noqa: E731
     return BigramCounts(V, as_tensor(crow), as_tensor(cols), torch.from_numpy(values).to(device=device, dtype=dtype),
-                        as_tensor(t_crow), as_tensor(rows[t_order]), as_tensor(t_order))
+                        as_tensor(t_crow), as_tensor(t_col), as_tensor(t_order))
 
 
-def encode_counts(local: LocalCounts, vocabulary: Vocabulary, dtype=torch.float64, device=None):
+def encode_counts(local: LocalCounts, vocabulary: Vocabulary, dtype=torch.float64, device=None,
+                  release: bool = False):
     """(train, held-out) BigramCounts of this process's counts in vocabulary ids; the held-out sentences join the
-    training ones when the vocabulary holds none out."""
+    training ones when the vocabulary holds none out. `release`: drop local's tables as they are converted, so
+    that they and the result are not held at once."""
     mapping = final_ids(local, vocabulary)
     train, heldout = local.train.merge(), local.heldout.merge()
+    if release:
+        local.train = local.heldout = None
     if not vocabulary.holds_out:
-        train = PairCounts()
-        train.add(local.train.keys, local.train.counts)
-        train.add(local.heldout.keys, local.heldout.counts)
-        heldout = PairCounts()
-    return (to_bigram_counts(train, mapping, vocabulary.V, dtype, device),
-            to_bigram_counts(heldout, mapping, vocabulary.V, dtype, device))
+        merged = PairCounts()
+        merged.add(train.keys, train.counts)
+        merged.add(heldout.keys, heldout.counts)
+        train, heldout = merged, PairCounts()
+    train_counts = to_bigram_counts(train, mapping, vocabulary.V, dtype, device)
+    del train
+    return train_counts, to_bigram_counts(heldout, mapping, vocabulary.V, dtype, device)
 
 
 def count_corpus(source, spec: TokenSpec = TokenSpec(), min_count: int = 2, heldout_fraction: float = 0.1,
@@ -390,5 +408,5 @@ def count_corpus(source, spec: TokenSpec = TokenSpec(), min_count: int = 2, held
     distributed.agree_on_error(error, group)
     summaries = distributed.all_gather_object(local.summary(), group)
     vocabulary = agree_vocabulary(summaries, spec, min_count, heldout_fraction, seed, name)
-    train, heldout = encode_counts(local, vocabulary, dtype, device)
+    train, heldout = encode_counts(local, vocabulary, dtype, device, release=True)
     return vocabulary, train, heldout

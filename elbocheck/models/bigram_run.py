@@ -358,16 +358,22 @@ def _add_one_bigram(train_keys, train_values, row_totals, heldout_rows, heldout,
     return float(np.sum(heldout.values.double().cpu().numpy() * np.log(probabilities)))
 
 
-def heldout_log_likelihoods(heldout, A, B, unigram, weight: float):
+def heldout_log_likelihoods(heldout, A, B, unigram, weight: float, block: int = 1 << 15):
     """Held-out log-likelihood (R,) of each restart's model (A (R, V+1, m), B (R, m, V)), pure and interpolated
     with the add-one unigram: p = (1 - weight) (AB)[x, x'] + weight p_unigram(x'); and the held-out tokens the pure
-    model gives probability 0."""
+    model gives probability 0. Computed `block` nonzeros at a time, so memory is O(R block m)."""
     rows, cols = heldout.rows, heldout.col
     counts = heldout.values.to(A.dtype)
-    model = (A[:, rows] * B.transpose(1, 2)[:, cols]).sum(dim=-1)  # (R, nnz)
-    mixed = (1.0 - weight) * model + weight * unigram[cols]  # (R, nnz)
-    zero_tokens = (counts * (model == 0)).sum(dim=-1)  # (R,)
-    return (counts * torch.log(model)).sum(dim=-1), (counts * torch.log(mixed)).sum(dim=-1), zero_tokens
+    B_transposed = B.transpose(1, 2)  # (R, V, m)
+    sums = torch.zeros(3, A.shape[0], dtype=A.dtype, device=A.device)
+    for start in range(0, counts.numel(), block):
+        part = slice(start, start + block)
+        model = (A[:, rows[part]] * B_transposed[:, cols[part]]).sum(dim=-1)  # (R, block)
+        mixed = (1.0 - weight) * model + weight * unigram[cols[part]]  # (R, block)
+        sums[0] += (counts[part] * torch.log(model)).sum(dim=-1)
+        sums[1] += (counts[part] * torch.log(mixed)).sum(dim=-1)
+        sums[2] += (counts[part] * (model == 0)).sum(dim=-1)
+    return sums[0], sums[1], sums[2]
 
 
 def perplexity(log_likelihood: float, tokens: float) -> float | None:
