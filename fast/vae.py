@@ -346,13 +346,18 @@ def adam_step(params: dict, grads: dict, state: dict, lr: float, beta1=0.9, beta
 
 
 def train_epoch(params: dict, optimizer: torch.optim.Optimizer, data: torch.Tensor, generator: torch.Generator,
-                batch: int, samples: int, loss, latent: int) -> torch.Tensor:
+                batch: int, samples: int, loss, latent: int, share=None, reduce=None) -> torch.Tensor:
     """One epoch of seed 001 4.c with the data (N, D) on the device: a device permutation, then per batch
     eps ~ N(0, I) (B, r, k) from `generator`, loss(params, x, eps), backward and `optimizer.step()` (params change
     in place).
 
     Returns the epoch's mean loss (a 0-d device tensor, in the loss's units, nats per datum for negative_elbo), each
     batch evaluated before its update; nothing waits on the host.
+
+    Several processes (DistributedDataParallel): every process draws the same permutation and noise, so each
+    global batch is the one-process batch; `share(B)` gives (rows, weight), this process's rows of it and the
+    weight that turns its `loss` (then the SUM over its rows) into its part of the batch mean once DDP averages
+    the gradients; `reduce` sums the epoch's total loss over the processes.
     """
     count = data.shape[0]
     order = torch.randperm(count, generator=generator, device=data.device)
@@ -360,9 +365,17 @@ def train_epoch(params: dict, optimizer: torch.optim.Optimizer, data: torch.Tens
     for start in range(0, count, batch):
         x = data.index_select(0, order[start : start + batch])  # (B, D)
         eps = torch.randn((x.shape[0], samples, latent), generator=generator, dtype=data.dtype, device=data.device)
-        value = loss(params, x, eps)
+        if share is None:
+            value = loss(params, x, eps)
+            objective, batch_total = value, value.detach() * x.shape[0]
+        else:
+            rows, weight = share(x.shape[0])
+            value = loss(params, x[rows], eps[rows])  # the sum over this process's rows
+            objective, batch_total = value * weight, value.detach()
         optimizer.zero_grad(set_to_none=True)
-        value.backward()
+        objective.backward()
         optimizer.step()
-        total += value.detach() * x.shape[0]
+        total += batch_total
+    if reduce is not None:
+        total = reduce(total)
     return total / count

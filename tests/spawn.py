@@ -23,8 +23,14 @@ def _entry(rank: int, world_size: int, port: int, function, args) -> None:
     function(*args)
 
 
-def run_ranks(function, world_size: int, *args) -> None:
+def run_ranks(function, world_size: int, *args, attempts: int = 3) -> None:
     """function(*args) in `world_size` fresh processes with torchrun's environment variables set; raises if any
-    process fails."""
-    mp.start_processes(_entry, args=(world_size, free_port(), function, args), nprocs=world_size,
-                       join=True, start_method="spawn")
+    process fails. A port taken by another program between choosing and binding it is retried with another."""
+    for attempt in range(attempts):
+        try:
+            mp.start_processes(_entry, args=(world_size, free_port(), function, args), nprocs=world_size,
+                               join=True, start_method="spawn")
+            return
+        except mp.ProcessRaisedException as error:
+            if "address already in use" not in str(error).lower() or attempt == attempts - 1:
+                raise

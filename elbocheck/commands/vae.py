@@ -3,12 +3,18 @@ on MNIST from local IDX files, then report the held-out ELBO and the importance-
 per image beside the independent-pixel baseline. Writes DIR/result.json, DIR/curves.png (train and held-out ELBO),
 DIR/samples.png (decoded prior samples at several points of training), DIR/latent.png (held-out codes of the VAE
 beside a plain autoencoder, with --latent 2 or --ae) and DIR/checkpoint.pt, rewritten after every epoch, from
-which --resume continues exactly."""
+which --resume continues exactly.
+
+Several processes: `torchrun --nproc-per-node N -m elbocheck vae ...` (with --nnodes, --node-rank and
+--rdzv-endpoint for several machines) trains with DistributedDataParallel: every process draws the same global
+batches and noise and takes its share of each batch, so the curves are the one-process curves to float rounding.
+Process 0 alone reads and writes the files."""
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import time
 
 from elbocheck.commands import scaffold
@@ -80,6 +86,7 @@ def load_data(spec: str):
 
 
 def run(args: argparse.Namespace) -> int:
+    from elbocheck import distributed
     from elbocheck.memory import require_memory, vae_bytes
     from elbocheck.models.vae.run import run_vae, summary_lines
 
@@ -91,17 +98,25 @@ def run(args: argparse.Namespace) -> int:
     require_memory("--hidden", vae_bytes(data.dim, config.hidden, config.latent, config.batch, models), shared.device,
                    f"{models} network{'s' if models > 1 else ''} with hidden widths {args.hidden} on {data.dim} pixels",
                    "use narrower --hidden layers or a smaller --batch")
-    if args.resume and not (shared.out / CHECKPOINT).is_file():
+    if args.resume and os.environ.get("RANK", "0") == "0" and not (shared.out / CHECKPOINT).is_file():
         raise ValueError(f"--resume: no checkpoint at '{shared.out / CHECKPOINT}'; run without --resume first")
-    scaffold.make_out(shared.out)
-    result = run_vae(data, config, args.epochs, args.iwae, shared.device, shared.out, threads=args.threads,
-                     with_autoencoder=args.ae, resume=args.resume, progress=scaffold.progress)
-    document = {"command": scaffold.command_line(args), **result.document}
-    document["seconds"]["total"] = time.perf_counter() - started
-    document["files"] = [scaffold.RESULT, *result.figures, CHECKPOINT]
-    written = scaffold.write_results(shared.out, {**result.figures, scaffold.RESULT: document}, owns=("*.png",),
-                                     keep=(CHECKPOINT,))
-    for line in summary_lines(document):
-        print(line)
-    print(f"{scaffold.wrote([*written, shared.out / CHECKPOINT])} in {document['seconds']['total']:.1f} s")
-    return 0
+    group, device = distributed.setup(shared.device)
+    try:
+        if group.is_main:
+            scaffold.make_out(shared.out)
+        distributed.barrier(group)
+        result = run_vae(data, config, args.epochs, args.iwae, device, shared.out, threads=args.threads,
+                         with_autoencoder=args.ae, resume=args.resume, progress=scaffold.progress, group=group)
+        if result is None:
+            return 0
+        document = {"command": scaffold.command_line(args), **result.document}
+        document["seconds"]["total"] = time.perf_counter() - started
+        document["files"] = [scaffold.RESULT, *result.figures, CHECKPOINT]
+        written = scaffold.write_results(shared.out, {**result.figures, scaffold.RESULT: document},
+                                         owns=("*.png",), keep=(CHECKPOINT,))
+        for line in summary_lines(document):
+            print(line)
+        print(f"{scaffold.wrote([*written, shared.out / CHECKPOINT])} in {document['seconds']['total']:.1f} s")
+        return 0
+    finally:
+        distributed.shutdown(group)

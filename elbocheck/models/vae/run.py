@@ -116,13 +116,15 @@ def prepare_tensors(data, config, device) -> tuple[dict, float, "torch.Tensor"]:
     return tensors, independent_pixel_nats(train_x, heldout_x, config.decoder), prior_z
 
 
-def make_trainers(config, pixels: int, device, with_autoencoder: bool, state: dict | None) -> tuple[dict, dict]:
-    """The VAE's trainer (and the plain autoencoder's), restored from `state` when resuming; and the history."""
+def make_trainers(config, pixels: int, device, with_autoencoder: bool, state: dict | None,
+                  group=None) -> tuple[dict, dict]:
+    """The VAE's trainer (and the plain autoencoder's), restored from `state` when resuming; and the history.
+    `group`: the processes training together (elbocheck.distributed.Group), if several."""
     from elbocheck.models.vae.trainer import Trainer
 
-    trainers = {"vae": Trainer(config, pixels, device)}
+    trainers = {"vae": Trainer(config, pixels, device, group=group)}
     if with_autoencoder:
-        trainers["autoencoder"] = Trainer(dataclasses.replace(config, autoencoder=True), pixels, device)
+        trainers["autoencoder"] = Trainer(dataclasses.replace(config, autoencoder=True), pixels, device, group=group)
     if state is None:
         return trainers, new_history()
     if set(state["trainers"]) != set(trainers):
@@ -192,6 +194,24 @@ def summary_lines(result: dict) -> list[str]:
 
 
 
+def _read_resumable(path: Path, data, epochs: int, group) -> dict:
+    """The checkpoint as the main process reads and checks it, sent to every process; its ValueError raised on
+    every process."""
+    from elbocheck import distributed
+
+    state, error = None, None
+    if group.is_main:
+        try:
+            state = read_checkpoint(path)
+            check_resumable(state, data, epochs)
+        except ValueError as caught:
+            error = str(caught)
+    state, error = distributed.broadcast_object((state, error), group)
+    if error is not None:
+        raise ValueError(error)
+    return state
+
+
 @dataclass
 class VAERun:
     """What a run produced: the trainers, the result document, the figures by file name, the history."""
@@ -203,28 +223,38 @@ class VAERun:
 
 
 def run_vae(data, config, epochs: int, iwae: int, device, out: Path, threads: int = 0, with_autoencoder: bool = False,
-            resume: bool = False, progress=None) -> VAERun:
+            resume: bool = False, progress=None, group=None) -> VAERun | None:
     """Train `config` on `data` (ImageData) for `epochs` (continuing from out/checkpoint.pt when `resume`), writing
     that checkpoint after each epoch, then evaluate with K = `iwae` samples. ValueError for an unusable
-    checkpoint. The folder `out` must exist."""
+    checkpoint. The folder `out` must exist.
+
+    With several processes (`group`, elbocheck.distributed.Group, from torchrun), they train together under
+    DistributedDataParallel; the main process alone reads (and sends the others) and writes the checkpoint,
+    evaluates and returns the run; the others return None."""
     import torch
 
+    from elbocheck import distributed
     from elbocheck.device import synchronize
     from elbocheck.finite import require_finite
     from elbocheck.models.vae.trainer import prior_means
 
-    state = None
-    if resume:
-        state = read_checkpoint(out / CHECKPOINT)
-        check_resumable(state, data, epochs)
+    group = group or distributed.SINGLE
+    state = _read_resumable(out / CHECKPOINT, data, epochs, group) if resume else None
     torch.set_num_threads(cpu_threads(threads, data.dim))
     tensors, baseline, prior_z = prepare_tensors(data, config, device)
-    trainers, history = make_trainers(config, data.dim, device, with_autoencoder or config.latent == 2, state)
+    trainers, history = make_trainers(config, data.dim, device, with_autoencoder or config.latent == 2, state, group)
     train_started = time.perf_counter()
-    train(trainers, history, tensors, epochs, prior_z, config.decoder,
-          lambda: write_checkpoint(out / CHECKPOINT, trainers, history, data), progress=progress)
+
+    def checkpoint():
+        if group.is_main:
+            write_checkpoint(out / CHECKPOINT, trainers, history, data)
+
+    train(trainers, history, tensors, epochs, prior_z, config.decoder, checkpoint,
+          progress=progress if group.is_main else None)
     synchronize(device)
     train_seconds = time.perf_counter() - train_started
+    if not group.is_main:
+        return None
 
     final = evaluate(trainers, tensors, iwae, config)
     require_finite("the held-out ELBO and IWAE bound", [final["elbo"], final["iwae"]], "after training")
@@ -233,4 +263,5 @@ def run_vae(data, config, epochs: int, iwae: int, device, out: Path, threads: in
     figures = draw_figures(trainers, history, tensors, final, baseline, data, config)
     document = result_document(config, data, tensors, trainers, history, final, baseline, device)
     document["seconds"] = {"train": train_seconds}
+    document["distributed"] = group.as_dict()
     return VAERun(trainers=trainers, document=document, figures=figures, history=history)

@@ -14,7 +14,7 @@ import torch
 from elbocheck.fast import vae as fast_vae
 from elbocheck.models.vae.module import VAE
 
-__all__ = ["TrainConfig", "Trainer", "heldout_estimates", "reconstruction_loss", "codes", "prior_means"]
+__all__ = ["TrainConfig", "Trainer", "batch_share", "heldout_estimates", "reconstruction_loss", "codes", "prior_means"]
 
 COMPILE_MODES = ("none", "default", "reduce-overhead")
 
@@ -67,9 +67,13 @@ class Trainer:
     The parameters start from `config.seed` (drawn on the CPU, then moved); shuffling and noise come from a
     generator on the device seeded with it too. `state_dict()` holds everything `epoch()` depends on, so a
     trainer restored with `load_state_dict` continues bit for bit as the uninterrupted one would.
+
+    With a distributed `group` (elbocheck.distributed.Group; processes started by torchrun), the model trains
+    under DistributedDataParallel: every process draws the same global batches and noise and takes its share of
+    each, so the run follows the one-process run to float rounding.
     """
 
-    def __init__(self, config: TrainConfig, input_dim: int, device: torch.device, dtype=torch.float32):
+    def __init__(self, config: TrainConfig, input_dim: int, device: torch.device, dtype=torch.float32, group=None):
         self.config = config.validate()
         self.device, self.dtype = device, dtype
         self.model = VAE(input_dim, config.latent, config.hidden, config.decoder, config.activation,
@@ -79,6 +83,13 @@ class Trainer:
         self.generator = torch.Generator(device=device).manual_seed(config.seed)
         self.loss = self._loss_function()
         self.epochs_done = 0
+        self.group = group
+        self.parallel = None
+        if group is not None and group.distributed:
+            from torch.nn.parallel import DistributedDataParallel
+
+            device_ids = [device.index] if device.type == "cuda" else None
+            self.parallel = DistributedDataParallel(_SumOfLosses(self.model, self.loss), device_ids=device_ids)
 
     def _loss_function(self):
         decoder, activation = self.config.decoder, self.config.activation
@@ -98,10 +109,22 @@ class Trainer:
 
     def epoch(self, data: torch.Tensor) -> torch.Tensor:
         """Train one epoch on `data` (N, D) on the device; the mean loss (nats per datum) as a device tensor."""
-        mean = fast_vae.train_epoch(
-            self.params, self.optimizer, data, self.generator, self.config.batch, self.config.samples,
-            self.loss, self.config.latent,
-        )
+        if self.parallel is None:
+            mean = fast_vae.train_epoch(
+                self.params, self.optimizer, data, self.generator, self.config.batch, self.config.samples,
+                self.loss, self.config.latent,
+            )
+        else:
+            from functools import partial
+
+            from elbocheck import distributed
+
+            mean = fast_vae.train_epoch(
+                self.params, self.optimizer, data, self.generator, self.config.batch, self.config.samples,
+                lambda params, x, eps: self.parallel(x, eps), self.config.latent,
+                share=partial(batch_share, group=self.group),
+                reduce=partial(distributed.all_reduce_sum, group=self.group),
+            )
         self.epochs_done += 1
         return mean
 
@@ -131,6 +154,28 @@ class Trainer:
         self.optimizer.load_state_dict(state["optimizer"])
         self.generator.set_state(state["generator"])
         self.epochs_done = int(state["epochs_done"])
+
+
+class _SumOfLosses(torch.nn.Module):
+    """The loss summed over a batch's rows (zero, through every parameter, for no rows): what each process
+    computes on its share under DistributedDataParallel."""
+
+    def __init__(self, model: torch.nn.Module, loss):
+        super().__init__()
+        self.model, self.loss = model, loss
+
+    def forward(self, x: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+        if x.shape[0] == 0:
+            return sum(parameter.sum() for parameter in self.model.parameters()) * 0.0
+        return self.loss(self.model.params, x, eps) * x.shape[0]
+
+
+def batch_share(size: int, group) -> tuple[slice, float]:
+    """This process's rows of a global batch of `size` (contiguous, sizes differing by at most one) and the
+    weight world_size / size: DDP averages the processes' gradients, so the weighted sums give the batch mean."""
+    from elbocheck import distributed
+
+    return distributed.share(0, size, group), group.world_size / size
 
 
 def heldout_estimates(params: dict, x: torch.Tensor, samples: int, generator: torch.Generator, decoder: str = "bernoulli",
