@@ -75,8 +75,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         source = args.corpus if args.corpus else default_text().encode("utf-8")
         name = args.corpus or DEFAULT_NAME
-        bar = scaffold.progress(total=open_corpus(source), desc="counting", unit="B", unit_scale=True, delay=2.0,
-                                disable=not group.is_main)
+        size = open_corpus(source)
+        bar = scaffold.progress(total=None if group.distributed else size, desc="counting", unit="B", unit_scale=True,
+                                delay=2.0, disable=not group.is_main)
         with bar:
             vocabulary, train, heldout = count_corpus(
                 source, spec, args.min_count, HELDOUT_FRACTION, args.seed, name, group,

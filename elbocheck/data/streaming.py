@@ -53,10 +53,6 @@ def open_corpus(path) -> int:
         with open(path, "rb") as stream:
             stream.read(1)
             return os.fstat(stream.fileno()).st_size
-    except FileNotFoundError:
-        raise ValueError(f"corpus: no such file: '{path}'") from None
-    except IsADirectoryError:
-        raise ValueError(f"corpus: '{path}' is a directory, expected a UTF-8 text file") from None
     except OSError as error:
         raise ValueError(f"corpus: cannot read '{path}': {error.strerror}") from None
 
