@@ -97,17 +97,16 @@ def write_report(path: Path, rows: list[dict], args, size: int, load_before: str
         f"- all-reduced per iteration: R((V+1)m + mV + 1) float64 = {reduced / 1e6:.1f} MB "
         f"(R = {args.restarts}, m = {args.states})",
         f"- the count matrix C as the fit holds it (CSR of C and of Cᵀ, {CSR_BYTES_PER_NONZERO} bytes per nonzero): "
-        f"{matrix / 1e6:.1f} MB; the all-reduce moves {reduced / matrix:.2f} times that, whatever the corpus size,",
-        "  since it depends on V and m only while C grows with the corpus.", "",
+        f"{matrix / 1e6:.1f} MB, so here the all-reduce moves {reduced / matrix:.2f} times C's size per iteration;",
+        "  the buffer depends on V, m and R only, while C grows with the corpus.", "",
         "## Projection to 8 machines", "",
         f"A ring all-reduce sends and receives 2(N-1)/N times the buffer per machine: at N = 8 and "
         f"{args.bandwidth_gbit:g} Gbit/s, {ring * 1e3:.0f} ms per iteration. The rest of an iteration is the "
-        "E-step on the machine's own nonzeros, O(nnz_local m): on a Zipf corpus the machines' count matrices "
-        "overlap in their frequent pairs, so nnz_local shrinks more slowly than 1/N. With the one-process time "
-        f"measured here ({one:.2f} s) and nnz_local = nnz / N as the best case, 8 machines would take about "
-        f"{one / 8:.2f} s + {ring:.2f} s per iteration; communication overtakes computation once nnz / N falls "
-        "below about the buffer's size in nonzeros, so distributing pays for corpora whose count matrix is much "
-        "larger than R(2V+1)m entries.", "",
+        f"E-step on the machine's own nonzeros, O(nnz_local m): {one / nnz * 1e9:.0f} ns per nonzero here (one "
+        "process). On a Zipf corpus the machines' count matrices overlap in their frequent pairs, so nnz_local "
+        "shrinks more slowly than 1/N; with nnz_local = nnz / N as the best case, 8 machines would take about "
+        f"{one / 8:.3f} s + {ring:.3f} s per iteration on this corpus, and the all-reduce costs as much as the "
+        f"E-step once nnz / N is below about {ring / (one / nnz) / 1e6:.1f}M nonzeros per machine.", "",
     ])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
