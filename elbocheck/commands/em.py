@@ -57,6 +57,22 @@ def check_options(args: argparse.Namespace) -> None:
         raise ValueError(f"--chunk-mb: expected a positive number, got {args.chunk_mb}")
 
 
+def vocabulary_cut(vocabulary) -> dict:
+    """What the cut at --min-count did: the words kept, and the training tokens that became <unk>."""
+    unknown = vocabulary.counts[-1] if vocabulary.unknown_id else 0
+    total = sum(vocabulary.counts)
+    return {"min_count": vocabulary.min_count, "words_kept": vocabulary.V - (1 if vocabulary.unknown_id else 0),
+            "train_tokens_to_unknown": int(unknown), "train_tokens": int(total),
+            "share_to_unknown": unknown / total if total else 0.0}
+
+
+def describe_cut(cut: dict) -> str:
+    """The vocabulary cut as one line."""
+    return (f"vocabulary: {cut['words_kept']} words seen at least {cut['min_count']} times in training; "
+            f"{cut['train_tokens_to_unknown']} of {cut['train_tokens']} training tokens "
+            f"({100 * cut['share_to_unknown']:.1f}%) became <unk>")
+
+
 def run(args: argparse.Namespace) -> int:
     import time
 
@@ -98,11 +114,13 @@ def run(args: argparse.Namespace) -> int:
             return 0
         summary = {"command": scaffold.command_line(args), **result.document,
                    "tokens": {**spec.as_dict(), "min_count": args.min_count},
+                   "vocabulary_cut": vocabulary_cut(vocabulary),
                    "distributed": group.as_dict()}
         summary["timings_seconds"]["total"] = time.perf_counter() - started
         written = scaffold.write_results(shared.out, {"loglik.png": result.figure, "params.npz": result.params,
                                                       VOCABULARY: vocabulary.as_dict(), scaffold.RESULT: summary},
                                          keep=(CHECKPOINT,))
+        print(describe_cut(summary["vocabulary_cut"]))
         print("\n".join(report_lines(summary)))
         print(scaffold.wrote(written))
         return 0

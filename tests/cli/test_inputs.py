@@ -2,6 +2,7 @@
 code 2, found before the work and with nothing written (issue 11 kinds 6, 7 and 9, and damaged checkpoints)."""
 
 import dataclasses
+import json
 import io
 import os
 import random
@@ -267,3 +268,16 @@ def test_em_stops_when_the_log_likelihood_is_not_finite(tmp_path, capfd, monkeyp
                  "--out", str(out)]) == 1
     assert "elbocheck em: stopped: the training log-likelihood" in capfd.readouterr().err
     assert not (out / "result.json").exists()
+
+
+def test_em_says_what_the_vocabulary_cut_did(tmp_path, capfd):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("x x x y y z w", encoding="utf-8")  # one sentence: nothing held out
+    out = tmp_path / "out"
+    assert main(["em", "--corpus", str(corpus), "--states", "2", "--iters", "1", "--restarts", "1", "--device", "cpu",
+                 "--out", str(out)]) == 0
+    assert "vocabulary: 2 words seen at least 2 times in training; 2 of 7 training tokens (28.6%) became <unk>" \
+        in capfd.readouterr().out
+    cut = json.loads((out / "result.json").read_text())["vocabulary_cut"]
+    assert cut == {"min_count": 2, "words_kept": 2, "train_tokens_to_unknown": 2, "train_tokens": 7,
+                   "share_to_unknown": 2 / 7}
