@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
-from elbocheck.commands import gan_demo
+from elbocheck.models import gan_run as gan_demo
 
 
 def test_writes_samples_png_and_result_json_and_prints_the_gradient_table(tmp_path, cli):

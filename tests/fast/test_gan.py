@@ -10,6 +10,7 @@ import torch
 from hypothesis import given, strategies as st
 
 from elbocheck.fast import gan as fast_gan
+from elbocheck.models import gan as model_gan
 from elbocheck.reference import gan as reference_gan
 from tests.strategies import gan_problems
 
@@ -90,13 +91,13 @@ def test_minimax_generator_loss_saturates_where_the_non_saturating_one_does_not(
     """At a fake logit of -20 (D rejects G(z)) d/dz log(1 - D) = -sigmoid(-20) ~ -2e-9 but d/dz -log D ~ -1."""
     params_d, params_g = identity_networks(torch.float64)
     noise = torch.tensor([[-20.0]], dtype=torch.float64, requires_grad=True)
-    (minimax,) = torch.autograd.grad(fast_gan.generator_loss(params_d, params_g, noise, kind="minimax"), [noise])
+    (minimax,) = torch.autograd.grad(model_gan.generator_loss(params_d, params_g, noise, kind="minimax"), [noise])
     (non_saturating,) = torch.autograd.grad(
-        fast_gan.generator_loss(params_d, params_g, noise, kind="non_saturating"), [noise])
+        model_gan.generator_loss(params_d, params_g, noise, kind="non_saturating"), [noise])
     assert minimax.item() == pytest.approx(-1 / (1 + math.exp(20)), rel=1e-12)
     assert non_saturating.item() == pytest.approx(-1 / (1 + math.exp(-20)), rel=1e-12)
     with pytest.raises(ValueError, match="kind"):
-        fast_gan.generator_loss(params_d, params_g, noise, kind="wasserstein")
+        model_gan.generator_loss(params_d, params_g, noise, kind="wasserstein")
 
 
 @given(problem=gan_problems())
@@ -104,7 +105,7 @@ def test_discriminator_loss_is_minus_the_objective_in_theta_d(problem):
     params_d, params_g, x, noise, hidden_d, hidden_g = to_torch(problem)
     fake = fast_gan.generator_forward(params_g, noise, hidden_g)
     leaves = [(W.requires_grad_(True), b.requires_grad_(True)) for W, b in params_d]
-    loss = fast_gan.discriminator_loss(leaves, x, fake, hidden_d)
+    loss = model_gan.discriminator_loss(leaves, x, fake, hidden_d)
     grads = torch.autograd.grad(loss, [t for layer in leaves for t in layer])
     expected, _ = reference_gan.gan_gradients(*problem)
     assert_same_layers([(-grads[i], -grads[i + 1]) for i in range(0, len(grads), 2)], expected, 1e-10)
@@ -113,17 +114,17 @@ def test_discriminator_loss_is_minus_the_objective_in_theta_d(problem):
 def test_real_ring_points_land_within_three_std_at_the_chi_square_rate():
     """For N(c, s^2 I_2), P(|x - c| <= 3 s) = 1 - exp(-9/2); the share of 20000 points is within 5 standard errors."""
     generator = torch.Generator().manual_seed(0)
-    points = fast_gan.ring_of_gaussians(20000, 8, 2.0, 0.05, generator, dtype=torch.float64)
-    covered, share = fast_gan.mode_coverage(points, fast_gan.ring_modes(8, 2.0, dtype=torch.float64), 0.05)
+    points = model_gan.ring_of_gaussians(20000, 8, 2.0, 0.05, generator, dtype=torch.float64)
+    covered, share = model_gan.mode_coverage(points, model_gan.ring_modes(8, 2.0, dtype=torch.float64), 0.05)
     expected = 1 - math.exp(-4.5)
     assert covered == 8
     assert abs(share - expected) <= 5 * math.sqrt(expected * (1 - expected) / 20000)
 
 
 def test_a_collapsed_generator_covers_one_mode():
-    centres = fast_gan.ring_modes(8, 2.0, dtype=torch.float64)
+    centres = model_gan.ring_modes(8, 2.0, dtype=torch.float64)
     collapsed = centres[3].expand(500, 2)
-    assert fast_gan.mode_coverage(collapsed, centres, 0.05) == (1, 1.0)
+    assert model_gan.mode_coverage(collapsed, centres, 0.05) == (1, 1.0)
 
 
 @pytest.fixture
@@ -137,7 +138,7 @@ def one_thread():
 
 def test_training_moves_samples_onto_the_ring(one_thread):
     """After 100 steps the generated points are on average nearer the circle of radius 2 than at the start."""
-    history = fast_gan.train_ring_gan(torch.Generator().manual_seed(0), steps=100, batch=128, width=32,
+    history = model_gan.train_ring_gan(torch.Generator().manual_seed(0), steps=100, batch=128, width=32,
                                       snapshots=(0, 100), snapshot_size=1000)
     assert history["losses"].shape == (100, 2) and torch.isfinite(history["losses"]).all()
     assert sorted(history["snapshots"]) == [0, 100]
@@ -149,7 +150,7 @@ def test_training_moves_samples_onto_the_ring(one_thread):
                                              ({"learning_rate": 0.0}, "learning_rate"), ({"batch": 0}, "batch")])
 def test_training_rejects_bad_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        fast_gan.train_ring_gan(torch.Generator().manual_seed(0), steps=1, **kwargs)
+        model_gan.train_ring_gan(torch.Generator().manual_seed(0), steps=1, **kwargs)
 
 
 @pytest.mark.gpu

@@ -8,6 +8,7 @@ from hypothesis import given, strategies as st
 from torch.func import jacrev
 
 from elbocheck.fast import residual as fast
+from elbocheck.models import residual as lm
 from elbocheck.reference import residual as reference
 from elbocheck.shared.nn import init_mlp
 from tests.strategies import seeds
@@ -65,10 +66,10 @@ def test_residual_step_places_the_norm_as_named():
 
 def test_jacobian_norms_by_depth_are_the_norms_of_the_whole_stack():
     generator = torch.Generator().manual_seed(5)
-    norms = fast.jacobian_norms_by_depth(4, "post", 6, 5, 2, generator)
+    norms = lm.jacobian_norms_by_depth(4, "post", 6, 5, 2, generator)
     generator = torch.Generator().manual_seed(5)
     for draw in range(2):
-        layers = fast.init_stack(4, 6, 5, generator)
+        layers = lm.init_stack(4, 6, 5, generator)
         x0 = torch.randn(6, generator=generator, dtype=torch.float64)
         for depth in range(1, 5):
             jacobian = fast.jacobian_product(layers[:depth], x0, "post")
@@ -78,8 +79,8 @@ def test_jacobian_norms_by_depth_are_the_norms_of_the_whole_stack():
 
 
 def small_model(placement: str, depth: int = 2, seed: int = 0, vocab: int = 11, context: int = 6):
-    model = fast.TransformerLM(vocab, 8, 2, depth, context, placement)
-    fast.init_parameters(model, torch.Generator().manual_seed(seed))
+    model = lm.TransformerLM(vocab, 8, 2, depth, context, placement)
+    lm.init_parameters(model, torch.Generator().manual_seed(seed))
     return model.double()
 
 
@@ -97,11 +98,11 @@ def test_per_block_product_equals_autograd_through_the_transformer(placement):
     """transformer_jacobian_norms multiplies the blocks' Jacobians at the last position; causality makes that the
     full dx_L[t]/dx_0[t], which jacrev through the whole stack computes directly."""
     vocab, context, d = 13, 5, 8
-    norms = fast.transformer_jacobian_norms(3, placement, vocab, torch.Generator().manual_seed(2), d_model=d,
+    norms = lm.transformer_jacobian_norms(3, placement, vocab, torch.Generator().manual_seed(2), d_model=d,
                                             heads=2, context=context, draws=1)
     generator = torch.Generator().manual_seed(2)
-    model = fast.TransformerLM(vocab, d, 2, 3, context, placement)
-    fast.init_parameters(model, generator)
+    model = lm.TransformerLM(vocab, d, 2, 3, context, placement)
+    lm.init_parameters(model, generator)
     tokens = torch.randint(0, vocab, (1, context), generator=generator)
     x0 = model.embed(tokens)[0].detach()
     for depth in range(1, 4):
@@ -123,7 +124,7 @@ def test_placements_share_initial_weights_drawn_from_one_seed():
 def test_training_records_the_last_blocks_gradient_norm_and_learns_a_pattern():
     """On the stream 0 1 2 3 0 1 2 3 ... the next token is determined; 60 Adam steps take the loss far below ln 5."""
     stream = torch.tensor([0, 1, 2, 3] * 100)
-    curves = fast.train_language_model(stream, 5, "post", 2, 60, torch.Generator().manual_seed(0), d_model=16,
+    curves = lm.train_language_model(stream, 5, "post", 2, 60, torch.Generator().manual_seed(0), d_model=16,
                                        heads=2, context=8, batch_size=8, learning_rate=1e-2)
     assert curves["loss"].shape == curves["last_layer_grad_norm"].shape == (60,)
     assert torch.all(torch.isfinite(curves["last_layer_grad_norm"])) and float(curves["last_layer_grad_norm"][0]) > 0
@@ -138,13 +139,13 @@ def test_gradient_norm_is_the_norm_of_the_concatenated_gradients():
     loss.backward()
     block = list(model.blocks[-1].parameters())
     flat = torch.cat([p.grad.reshape(-1) for p in block])
-    assert float(fast.gradient_norm(block)) == pytest.approx(float(flat.norm()), rel=1e-12)
+    assert float(lm.gradient_norm(block)) == pytest.approx(float(flat.norm()), rel=1e-12)
 
 
 def test_token_stream_puts_the_start_symbol_before_each_sentence():
-    stream = fast.token_stream([np.array([4, 5]), np.array([7])])
+    stream = lm.token_stream([np.array([4, 5]), np.array([7])])
     assert stream.tolist() == [0, 4, 5, 0, 7]
-    inputs, targets = fast.sample_windows(stream, 3, 2, torch.Generator().manual_seed(0))
+    inputs, targets = lm.sample_windows(stream, 3, 2, torch.Generator().manual_seed(0))
     assert inputs.shape == targets.shape == (3, 2)
     windows = [(stream[i : i + 2].tolist(), stream[i + 1 : i + 3].tolist()) for i in range(3)]
     assert all(pair in windows for pair in zip(inputs.tolist(), targets.tolist()))
@@ -153,11 +154,11 @@ def test_token_stream_puts_the_start_symbol_before_each_sentence():
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: fast.token_stream([]), "sentences"),
-        (lambda: fast.sample_windows(torch.arange(4), 2, 4, torch.Generator()), "stream"),
-        (lambda: fast.TransformerLM(5, 8, 3, 1, 4, "post"), "heads"),
-        (lambda: fast.TransformerLM(5, 8, 2, 0, 4, "post"), "depth"),
-        (lambda: fast.train_language_model(torch.arange(20), 20, "post", 1, 0, torch.Generator()), "steps"),
+        (lambda: lm.token_stream([]), "sentences"),
+        (lambda: lm.sample_windows(torch.arange(4), 2, 4, torch.Generator()), "stream"),
+        (lambda: lm.TransformerLM(5, 8, 3, 1, 4, "post"), "heads"),
+        (lambda: lm.TransformerLM(5, 8, 2, 0, 4, "post"), "depth"),
+        (lambda: lm.train_language_model(torch.arange(20), 20, "post", 1, 0, torch.Generator()), "steps"),
         (lambda: fast.jacobian_product([], torch.zeros(3, dtype=torch.float64), "pre", 1), "start"),
     ],
 )
@@ -169,9 +170,9 @@ def test_bad_input_raises_value_error_naming_the_argument(call, message):
 @pytest.mark.gpu
 def test_cuda_training_and_jacobians_run():
     stream = torch.tensor([0, 1, 2, 3] * 50)
-    curves = fast.train_language_model(stream, 4, "pre", 1, 3, torch.Generator().manual_seed(0), d_model=8, heads=2,
+    curves = lm.train_language_model(stream, 4, "pre", 1, 3, torch.Generator().manual_seed(0), d_model=8, heads=2,
                                        context=4, batch_size=2, device="cuda")
     assert torch.all(torch.isfinite(curves["loss"]))
-    norms = fast.jacobian_norms_by_depth(3, "post", 6, 5, 1, torch.Generator().manual_seed(0), device="cuda")
-    reference_norms = fast.jacobian_norms_by_depth(3, "post", 6, 5, 1, torch.Generator().manual_seed(0))
+    norms = lm.jacobian_norms_by_depth(3, "post", 6, 5, 1, torch.Generator().manual_seed(0), device="cuda")
+    reference_norms = lm.jacobian_norms_by_depth(3, "post", 6, 5, 1, torch.Generator().manual_seed(0))
     torch.testing.assert_close(norms, reference_norms, rtol=1e-10, atol=0)
