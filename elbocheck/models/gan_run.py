@@ -34,10 +34,11 @@ def run_gan_demo(steps: int, batch: int, modes: int, learning_rate: float, optim
     leave=)` makes a tqdm-like bar (none when None). ValueError for bad settings."""
     import torch
 
-    from elbocheck.device import device_name
+    from elbocheck.device import device_name, resolve_device
     from elbocheck.finite import require_finite
     from elbocheck.models.gan import train_ring_gan
 
+    device = resolve_device(device)
     snapshots = snapshot_steps(steps)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

@@ -34,10 +34,11 @@ def run_residual(stream, vocab_size: int, depths: list[int], placements: list[st
     """Train one model per (depth, placement) on the token stream (every placement at a depth starts from the same
     weights and sees the same batches), then measure the Jacobian norms. `progress(iterable=None, total=, desc=,
     unit=)` makes a tqdm-like bar (none when None)."""
-    from elbocheck.device import device_name
+    from elbocheck.device import device_name, resolve_device
     from elbocheck.finite import require_finite
     from elbocheck.models import residual
 
+    device = resolve_device(device)
     runs = []
     total = len(depths) * len(placements) * steps
     bar = progress(total=total, desc="training", unit="step") if progress is not None else None

@@ -28,8 +28,9 @@ def run_ring(N: int, J: float, h: float, sizes: list[int], repeats: int, seed: i
     import torch
 
     from elbocheck.fast import ring
-    from elbocheck.device import device_name
+    from elbocheck.device import device_name, resolve_device
 
+    device = resolve_device(device)
     values = problem_values(N)
     fields = torch.full((N,), h, dtype=torch.float64, device=device)
     information = float(ring.fisher_information(J, h, N))

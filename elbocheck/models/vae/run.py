@@ -234,10 +234,11 @@ def run_vae(data, config, epochs: int, iwae: int, device, out: Path, threads: in
     import torch
 
     from elbocheck import distributed
-    from elbocheck.device import synchronize
+    from elbocheck.device import resolve_device, synchronize
     from elbocheck.finite import require_finite
     from elbocheck.models.vae.trainer import prior_means
 
+    device = resolve_device(device)
     group = group or distributed.SINGLE
     state = _read_resumable(out / CHECKPOINT, data, epochs, group) if resume else None
     torch.set_num_threads(cpu_threads(threads, data.dim))
