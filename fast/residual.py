@@ -7,14 +7,12 @@ Same names and meaning as `reference.residual` for the stacks (placements "post"
 
 from __future__ import annotations
 
-from typing import Callable
-
 import torch
 import torch.nn.functional as F
 from torch.func import jacrev
 
 from elbocheck.fast._nn import mlp_forward
-from elbocheck.shared.residual import EPS, PLACEMENTS
+from elbocheck.shared.residual import EPS, PLACEMENTS, residual_step
 from elbocheck.shared.residual import check_placement as _check_placement
 from elbocheck.shared.residual import check_start as _check_start
 
@@ -54,17 +52,6 @@ def branch(params, x: torch.Tensor, hidden: str = "tanh") -> torch.Tensor:
     Raises ValueError for an unknown activation `hidden`.
     """
     return mlp_forward(params, x, hidden=hidden, output="identity")
-
-
-def residual_step(x: torch.Tensor, sublayer: Callable, norm: Callable, placement: str) -> torch.Tensor:
-    """One residual update: norm(x + A(x)) (post), x + norm(A(x)) (pre, seed 003 (38)) or x + A(norm(x)) (prenorm)."""
-    if placement == "post":
-        return norm(x + sublayer(x))
-    if placement == "pre":
-        return x + norm(sublayer(x))
-    if placement == "prenorm":
-        return x + sublayer(norm(x))
-    raise ValueError(f"placement: expected one of {list(PLACEMENTS)}, got {placement!r}")
 
 
 def residual_layer(params, x: torch.Tensor, placement: str, hidden: str = "tanh") -> torch.Tensor:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import torch
 
-LABEL_VALUES = (-1.0, 0.0, 1.0)
+_LABEL_VALUES = (-1.0, 0.0, 1.0)
 FIT_BOUND = 20.0
 
 
 def _values(like: torch.Tensor) -> torch.Tensor:
     """The labels -1, 0, 1 as a (3,) tensor of `like`'s dtype and device."""
-    return torch.tensor(LABEL_VALUES, dtype=like.dtype, device=like.device)
+    return torch.tensor(_LABEL_VALUES, dtype=like.dtype, device=like.device)
 
 
 def _float_dtype(*values) -> torch.dtype:
@@ -48,38 +48,38 @@ def _check_labels(Y: torch.Tensor) -> torch.Tensor:
     return labels
 
 
-def log_matmul(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
+def _log_matmul(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
     """ln(e^A e^B) for batches of square matrices: logsumexp_j(A[..., i, j] + B[..., j, k])."""
     return torch.logsumexp(A.unsqueeze(-1) + B.unsqueeze(-3), dim=-2)  # (..., n, n)
 
 
-def log_chain_product(log_T: torch.Tensor) -> torch.Tensor:
+def _log_chain_product(log_T: torch.Tensor) -> torch.Tensor:
     """ln(e^{T_0} e^{T_1} ... e^{T_{N-1}}) for log_T of shape (..., N, 3, 3), by pairwise products (depth log N)."""
     factors = log_T
     while factors.shape[-3] > 1:
         count = factors.shape[-3]
-        paired = log_matmul(factors[..., 0 : count - 1 : 2, :, :], factors[..., 1:count:2, :, :])
+        paired = _log_matmul(factors[..., 0 : count - 1 : 2, :, :], factors[..., 1:count:2, :, :])
         if count % 2:
             paired = torch.cat([paired, factors[..., count - 1 :, :, :]], dim=-3)
         factors = paired
     return factors[..., 0, :, :]  # (..., 3, 3)
 
 
-def log_matrix_power(log_T: torch.Tensor, N: int) -> torch.Tensor:
+def _log_matrix_power(log_T: torch.Tensor, N: int) -> torch.Tensor:
     """ln((e^{log_T})^N) for N >= 1 by repeated squaring in log space: O(log N) products."""
     result = None
     base = log_T
     remaining = int(N)
     while remaining:
         if remaining & 1:
-            result = base if result is None else log_matmul(result, base)
+            result = base if result is None else _log_matmul(result, base)
         remaining >>= 1
         if remaining:
-            base = log_matmul(base, base)
+            base = _log_matmul(base, base)
     return result
 
 
-def log_transfer_matrices(J, h: torch.Tensor) -> torch.Tensor:
+def _log_transfer_matrices(J, h: torch.Tensor) -> torch.Tensor:
     """ln T_n[a, b] = J a b + h[n] a for h of shape (..., N) and J broadcasting to (...); shape (..., N, 3, 3)."""
     values = _values(h)
     J = _as_float(J, h.dtype, h.device)
@@ -96,7 +96,7 @@ def log_partition(J, h: torch.Tensor) -> torch.Tensor:
     """
     if h.dim() == 0 or h.shape[-1] < 1:
         raise ValueError(f"h: expected node fields of shape (..., N) with N >= 1, got shape {tuple(h.shape)}")
-    product = log_chain_product(log_transfer_matrices(J, h))  # (..., 3, 3)
+    product = _log_chain_product(_log_transfer_matrices(J, h))  # (..., 3, 3)
     return torch.logsumexp(torch.diagonal(product, dim1=-2, dim2=-1), dim=-1)
 
 
@@ -116,11 +116,11 @@ def log_partition_uniform(J, h, N: int) -> torch.Tensor:
         J[..., None, None] * values[:, None] * values[None, :]
         + h[..., None, None] * (values[:, None] + values[None, :]) / 2
     )  # (..., 3, 3)
-    power = log_matrix_power(log_T, int(N))
+    power = _log_matrix_power(log_T, int(N))
     return torch.logsumexp(torch.diagonal(power, dim1=-2, dim2=-1), dim=-1)
 
 
-def edge_sums(Y: torch.Tensor, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+def _edge_sums(Y: torch.Tensor, dtype: torch.dtype = torch.float64) -> torch.Tensor:
     """sum_{n=0}^{N-2} Y[n]Y[n+1] + Y[N-1]Y[0] of labellings Y (..., N); shape (...)."""
     y = Y.to(dtype)
     return (y * torch.roll(y, shifts=-1, dims=-1)).sum(dim=-1)
@@ -138,7 +138,7 @@ def score(Y: torch.Tensor, J=1.0, h=None) -> torch.Tensor:
     dtype, device = _float_dtype(J, h), labels.device
     y = labels.to(dtype)
     fields = torch.zeros((), dtype=dtype, device=device) if h is None else _as_float(h, dtype, device)
-    return _as_float(J, dtype, device) * edge_sums(labels, dtype) + (fields * y).sum(dim=-1)
+    return _as_float(J, dtype, device) * _edge_sums(labels, dtype) + (fields * y).sum(dim=-1)
 
 
 def log_probability(Y: torch.Tensor, J, h: torch.Tensor) -> torch.Tensor:
@@ -150,7 +150,7 @@ def log_probability(Y: torch.Tensor, J, h: torch.Tensor) -> torch.Tensor:
     return score(Y, J, h) - log_partition(J, h)
 
 
-def conditional_logits(Y: torch.Tensor, J, h=None) -> torch.Tensor:
+def _conditional_logits(Y: torch.Tensor, J, h=None) -> torch.Tensor:
     """s(Y[n=v]) - s(Y[n=0]) for every node n and v in (-1, 0, 1): shape (..., N, 3).
 
     For N >= 2 it is v (J (Y[n-1] + Y[n+1]) + h[n]) (both ring neighbours; for N = 2 the same node twice, as the
@@ -159,7 +159,7 @@ def conditional_logits(Y: torch.Tensor, J, h=None) -> torch.Tensor:
     labels = _check_labels(Y)
     dtype, device = _float_dtype(J, h), labels.device
     y = labels.to(dtype)
-    values = torch.tensor(LABEL_VALUES, dtype=dtype, device=device)
+    values = torch.tensor(_LABEL_VALUES, dtype=dtype, device=device)
     J = _as_float(J, dtype, device)
     fields = torch.zeros((), dtype=dtype, device=device) if h is None else _as_float(h, dtype, device)
     N = labels.shape[-1]
@@ -178,7 +178,7 @@ def conditionals(Y: torch.Tensor, J=1.0, h=None) -> torch.Tensor:
     Raises ValueError unless `Y` holds labels in {-1, 0, 1} with a last axis N >= 1.
     Claims: 004-1a-z, 004-1b-scores, 004-1b-z, 004-1b-p.
     """
-    return torch.softmax(conditional_logits(Y, J, h), dim=-1)
+    return torch.softmax(_conditional_logits(Y, J, h), dim=-1)
 
 
 def neg_log_pseudo_likelihood(Y: torch.Tensor, J=1.0, h=None) -> torch.Tensor:
@@ -189,7 +189,7 @@ def neg_log_pseudo_likelihood(Y: torch.Tensor, J=1.0, h=None) -> torch.Tensor:
     Claims: 004-1a, 004-1b.
     """
     labels = _check_labels(Y)
-    log_conditionals = torch.log_softmax(conditional_logits(labels, J, h), dim=-1)  # (..., N, 3)
+    log_conditionals = torch.log_softmax(_conditional_logits(labels, J, h), dim=-1)  # (..., N, 3)
     chosen = log_conditionals.gather(-1, (labels + 1).unsqueeze(-1)).squeeze(-1)  # (..., N)
     return -chosen.sum(dim=-1)
 
@@ -231,14 +231,14 @@ def sample(J, h: torch.Tensor, num_samples: int, generator: torch.Generator | No
     if int(num_samples) < 0:
         raise ValueError(f"num_samples: expected an integer >= 0, got {num_samples!r}")
     S, N = int(num_samples), h.shape[0]
-    log_T = log_transfer_matrices(J, h)  # (N, 3, 3)
+    log_T = _log_transfer_matrices(J, h)  # (N, 3, 3)
     noise_device = generator.device if generator is not None else h.device
     uniforms = torch.rand(S, N, generator=generator, dtype=h.dtype, device=noise_device).to(h.device)
     start = torch.full((3, 3), float("-inf"), dtype=h.dtype, device=h.device)
     start.fill_diagonal_(0.0)
     messages = [start]  # messages[k][a, y] = ln alpha_k(y) given Y[0] = a
     for k in range(1, N + 1):
-        messages.append(log_matmul(messages[-1], log_T[k - 1]))
+        messages.append(_log_matmul(messages[-1], log_T[k - 1]))
     first = _categorical(torch.diagonal(messages[N]).expand(S, 3), uniforms[:, 0])  # (S,)
     indices = torch.empty(S, N, dtype=torch.int64, device=h.device)
     indices[:, 0] = first
@@ -277,7 +277,7 @@ def _newton_on_bracket(gradient_and_curvature, at_high: torch.Tensor, at_low: to
     return torch.where(at_high & at_low, J.new_tensor(float("nan")), J)
 
 
-def edge_sum_range(N: int) -> tuple[int, int]:
+def _edge_sum_range(N: int) -> tuple[int, int]:
     """The smallest and largest edge sum over labellings of a ring of N nodes: (-N or -(N - 2) for odd N >= 3, N);
     (0, 1) for N = 1, whose one edge is Y[0]^2."""
     if N == 1:
@@ -316,19 +316,19 @@ def fit_maximum_likelihood(Y: torch.Tensor, h=0.0, dtype: torch.dtype = torch.fl
     labels, batch = _fit_batch(Y)
     N = labels.shape[-1]
     fields = _as_float(h, dtype, labels.device)
-    mean_edges = edge_sums(labels, dtype).mean(dim=-1)  # (R,)
+    mean_edges = _edge_sums(labels, dtype).mean(dim=-1)  # (R,)
     mean_nodes = labels.to(dtype).sum(dim=-1).mean(dim=-1)  # (R,)
 
     def negative_log_likelihood(J):
         return log_partition_uniform(J, fields, N) - J * mean_edges - fields * mean_nodes
 
-    smallest, largest = edge_sum_range(N)
+    smallest, largest = _edge_sum_range(N)
     J = _newton_on_bracket(lambda J: _derivatives(negative_log_likelihood, J), mean_edges >= largest,
                            mean_edges <= smallest, dtype)
     return J.reshape(batch)
 
 
-def neighbour_label_counts(Y: torch.Tensor, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+def _neighbour_label_counts(Y: torch.Tensor, dtype: torch.dtype = torch.float64) -> torch.Tensor:
     """w[..., c + 2, y + 1]: how often, per sample, a node has label y and ring-neighbour sum c, for Y (..., S, N).
 
     For N >= 2 the pseudo-likelihood depends on the samples only through these counts (averaged over S).
@@ -355,9 +355,9 @@ def fit_pseudo_likelihood(Y: torch.Tensor, h=0.0, dtype: torch.dtype = torch.flo
     labels, batch = _fit_batch(Y)
     if labels.shape[-1] == 1:
         return fit_maximum_likelihood(Y, h, dtype)
-    weights = neighbour_label_counts(labels, dtype)  # (R, 5, 3)
+    weights = _neighbour_label_counts(labels, dtype)  # (R, 5, 3)
     neighbour_sums = torch.arange(-2, 3, dtype=dtype, device=labels.device)  # (5,)
-    values = torch.tensor(LABEL_VALUES, dtype=dtype, device=labels.device)  # (3,)
+    values = torch.tensor(_LABEL_VALUES, dtype=dtype, device=labels.device)  # (3,)
     fields = _as_float(h, dtype, labels.device)
 
     def mean_negative_log_pseudo_likelihood(J):
@@ -371,15 +371,3 @@ def fit_pseudo_likelihood(Y: torch.Tensor, h=0.0, dtype: torch.dtype = torch.flo
     J = _newton_on_bracket(lambda J: _derivatives(mean_negative_log_pseudo_likelihood, J), limit_high <= 0,
                            limit_low >= 0, dtype)
     return J.reshape(batch)
-
-
-def fisher_information(J, h, N: int) -> torch.Tensor:
-    """Var_J(sum of edge products) = d^2 ln Z_s / dJ^2 per sample: its inverse square root over sqrt(S) is the
-    Cramer-Rao bound on the spread of an unbiased estimate of J from S samples."""
-    dtype, device = _float_dtype(J, h), _device(J, h)
-    with torch.enable_grad():
-        J = _as_float(J, dtype, device).detach().requires_grad_(True)
-        log_Z = log_partition_uniform(J, _as_float(h, dtype, device), N)
-        (gradient,) = torch.autograd.grad(log_Z.sum(), J, create_graph=True)
-        (curvature,) = torch.autograd.grad(gradient.sum(), J)
-    return curvature.detach()

@@ -8,8 +8,6 @@ word of positive probability, as in the reference.
 
 from __future__ import annotations
 
-import itertools
-
 import torch
 import torch.nn.functional as F
 
@@ -45,7 +43,7 @@ def check_bigram(P: torch.Tensor, Q: torch.Tensor) -> None:
                          f"got {tuple(Q.shape)}")
 
 
-def boundaries(probabilities: torch.Tensor) -> torch.Tensor:
+def _boundaries(probabilities: torch.Tensor) -> torch.Tensor:
     """c_i = sum_{j<=i} p[j] in float64 along the last axis, with c_i = c_{i-1} exactly where p[i] = 0.
 
     The running maximum over the entries of positive probability is a no-op for a sequential sum (the CPU);
@@ -56,7 +54,7 @@ def boundaries(probabilities: torch.Tensor) -> torch.Tensor:
     return torch.where(p > 0, c, torch.zeros_like(c)).cummax(dim=-1).values
 
 
-def last_positive(probabilities: torch.Tensor) -> torch.Tensor:
+def _last_positive(probabilities: torch.Tensor) -> torch.Tensor:
     """The index of the last entry of positive probability along the last axis (int64)."""
     positive = (probabilities.detach() > 0).flip(-1).to(torch.int8)
     return probabilities.shape[-1] - 1 - positive.argmax(dim=-1)
@@ -74,8 +72,8 @@ def first_word(P: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"eps: expected P of shape (I,) and eps of shape (B,), got {tuple(P.shape)} and "
                          f"{tuple(eps.shape)}")
     check_noise(eps)
-    words = torch.searchsorted(boundaries(P), eps.detach().to(torch.float64), right=True)
-    return torch.minimum(words, last_positive(P))
+    words = torch.searchsorted(_boundaries(P), eps.detach().to(torch.float64), right=True)
+    return torch.minimum(words, _last_positive(P))
 
 
 def _next_words(cumulative_Q, last_Q, previous, eps) -> torch.Tensor:
@@ -98,7 +96,7 @@ def next_word(Q: torch.Tensor, previous: torch.Tensor, eps: torch.Tensor) -> tor
     if previous.numel() and bool(((previous < 0) | (previous >= Q.shape[0])).any()):
         raise ValueError(f"previous: expected words in 0..{Q.shape[0] - 1}")
     check_noise(eps)
-    return _next_words(boundaries(Q), last_positive(Q), previous.long(), eps)
+    return _next_words(_boundaries(Q), _last_positive(Q), previous.long(), eps)
 
 
 def sample_strings(P: torch.Tensor, Q: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
@@ -114,21 +112,13 @@ def sample_strings(P: torch.Tensor, Q: torch.Tensor, eps: torch.Tensor) -> torch
         raise ValueError(f"eps: expected shape (B, T) with T >= 1, got {tuple(eps.shape)}")
     check_noise(eps)
     noise = eps.detach().to(torch.float64).T.contiguous()  # (T, B)
-    cumulative_Q, last_Q = boundaries(Q), last_positive(Q)  # (I, I), (I,)
-    word = torch.minimum(torch.searchsorted(boundaries(P), noise[0], right=True), last_positive(P))
+    cumulative_Q, last_Q = _boundaries(Q), _last_positive(Q)  # (I, I), (I,)
+    word = torch.minimum(torch.searchsorted(_boundaries(P), noise[0], right=True), _last_positive(P))
     words = [word]
     for t in range(1, noise.shape[0]):
         word = _next_words(cumulative_Q, last_Q, word, noise[t])
         words.append(word)
     return torch.stack(words, dim=1)
-
-
-def all_strings(vocabulary: int, length: int, device=None) -> torch.Tensor:
-    """Every string of `length` words from 0..vocabulary-1, in lexicographic order; (vocabulary^length, length)."""
-    if vocabulary < 1 or length < 1:
-        raise ValueError(f"vocabulary, length: expected positive integers, got {vocabulary}, {length}")
-    grid = list(itertools.product(range(vocabulary), repeat=length))
-    return torch.tensor(grid, dtype=torch.int64, device=device)
 
 
 def string_probabilities(P: torch.Tensor, Q: torch.Tensor, strings: torch.Tensor) -> torch.Tensor:
@@ -190,7 +180,7 @@ def gumbel_softmax(logits: torch.Tensor, gumbel: torch.Tensor, temperature: floa
     return torch.softmax((logits + gumbel) / temperature, dim=-1)
 
 
-def log_probabilities(p: torch.Tensor) -> torch.Tensor:
+def _log_probabilities(p: torch.Tensor) -> torch.Tensor:
     """log p with log 0 = -inf and a zero (not NaN) gradient at the zeros."""
     positive = p > 0
     return torch.where(positive, torch.log(torch.where(positive, p, torch.ones_like(p))), float("-inf"))
@@ -209,62 +199,10 @@ def gumbel_softmax_strings(P: torch.Tensor, Q: torch.Tensor, gumbel: torch.Tenso
     distribution = P.expand(gumbel.shape[0], -1)  # (B, I)
     relaxed = []
     for t in range(gumbel.shape[1]):
-        y = gumbel_softmax(log_probabilities(distribution), gumbel[:, t], temperature)  # (B, I)
+        y = gumbel_softmax(_log_probabilities(distribution), gumbel[:, t], temperature)  # (B, I)
         relaxed.append(y)
         distribution = y @ Q
     return torch.stack(relaxed, dim=1)
-
-
-def string_discriminator_loss(y: torch.Tensor, unary: torch.Tensor, pairwise: torch.Tensor) -> torch.Tensor:
-    """The generator's term log(1 - D(y)) of a fixed discriminator on (one-hot or relaxed) strings y (B, T, I).
-
-    logit(y) = sum_t <unary[t], y_t> + sum_t y_t^T pairwise y_{t+1}; log(1 - sigmoid) = logsigmoid(-logit); (B,).
-    """
-    logit = (y * unary).sum(dim=(1, 2)) + torch.einsum("bti,ij,btj->b", y[:, :-1], pairwise, y[:, 1:])
-    return F.logsigmoid(-logit)
-
-
-def expected_string_loss(P: torch.Tensor, Q: torch.Tensor, length: int, loss) -> torch.Tensor:
-    """E_eps[loss(onehot(w))] = sum over all I^T strings of p(w) loss(w), exactly, differentiable in P and Q."""
-    strings = all_strings(P.shape[0], length, device=P.device)
-    values = loss(F.one_hot(strings, P.shape[0]).to(P.dtype))  # (I^T,)
-    return (string_probabilities(P, Q, strings) * values).sum()
-
-
-def directional_derivatives(P, Q, direction_P, direction_Q, loss, eps, gumbel, temperatures, step: float = 1e-6):
-    """d/dh of the mean loss at (P + h dP, Q + h dQ), h = 0, by each estimator, on the same noise.
-
-    Keys: 'exact' (autograd of the enumerated expectation), 'autograd through the sampler' (None: the sampled
-    words carry no graph), 'pathwise finite difference' (central, step h, the same eps: exactly 0 unless some
-    eps lies within about h of a boundary, when it is of order 1/h), 'words changed by the step' (how many words
-    differ between the two perturbed samples), 'straight-through', and 'Gumbel-softmax tau=...' for each
-    temperature. The directions must keep P and the rows of Q summing to 1 (zero sums).
-    Claims: 004-2c.
-    """
-    estimates = {}
-    leaf_P, leaf_Q = P.detach().requires_grad_(True), Q.detach().requires_grad_(True)
-
-    def along(value):
-        grad_P, grad_Q = torch.autograd.grad(value, [leaf_P, leaf_Q], allow_unused=True)
-        grad_P = torch.zeros_like(P) if grad_P is None else grad_P
-        grad_Q = torch.zeros_like(Q) if grad_Q is None else grad_Q
-        return float((grad_P * direction_P).sum() + (grad_Q * direction_Q).sum())
-
-    estimates["exact"] = along(expected_string_loss(leaf_P, leaf_Q, eps.shape[1], loss))
-    sampled = loss(F.one_hot(sample_strings(leaf_P, leaf_Q, eps), P.shape[0]).to(P.dtype)).mean()
-    estimates["autograd through the sampler"] = along(sampled) if sampled.requires_grad else None
-    with torch.no_grad():
-        up = sample_strings(P + step * direction_P, Q + step * direction_Q, eps)
-        down = sample_strings(P - step * direction_P, Q - step * direction_Q, eps)
-        difference = loss(F.one_hot(up, P.shape[0]).to(P.dtype)).mean() - loss(
-            F.one_hot(down, P.shape[0]).to(P.dtype)).mean()
-        estimates["pathwise finite difference"] = float(difference / (2 * step))
-        estimates["words changed by the step"] = int((up != down).sum())
-    estimates["straight-through"] = along(loss(straight_through_strings(leaf_P, leaf_Q, eps)).mean())
-    for temperature in temperatures:
-        relaxed = gumbel_softmax_strings(leaf_P, leaf_Q, gumbel, temperature)
-        estimates[f"Gumbel-softmax tau={temperature:g}"] = along(loss(relaxed).mean())
-    return estimates
 
 
 def check_codebook(z_e: torch.Tensor, codebook: torch.Tensor) -> None:

@@ -14,16 +14,8 @@ import torch
 import torch.nn.functional as F
 
 from elbocheck.fast._nn import init_mlp, mlp_forward
-from elbocheck.shared.params import tree_leaves, tree_map  # noqa: F401  (public, as in reference.vae)
+from elbocheck.shared.params import tree_leaves, tree_map, tree_unflatten  # noqa: F401  (as in reference.vae)
 from elbocheck.shared.vae import DECODERS, LOG_2PI, check_decoder, decoder_output_dim  # noqa: F401
-
-
-def tree_unflatten(tree, leaves: list):
-    """A container shaped like `tree` (dicts of lists of (W, b)) holding `leaves` in order, the inverse of
-    tree_leaves.
-    """
-    iterator = iter(leaves)
-    return tree_map(lambda _: next(iterator), tree)
 
 
 def init_params(input_dim: int, latent: int, hidden, decoder: str, generator: torch.Generator, dtype=torch.float32, device=None):
@@ -36,6 +28,20 @@ def init_params(input_dim: int, latent: int, hidden, decoder: str, generator: to
     return {
         "encoder": init_mlp([input_dim, *hidden, 2 * latent], generator, dtype, device),
         "decoder": init_mlp([latent, *hidden[::-1], decoder_output_dim(input_dim, decoder)], generator, dtype, device),
+    }
+
+
+def init_params_two_latent(input_dim: int, latent_y: int, latent_z: int, hidden, decoder: str, generator: torch.Generator,
+                           dtype=torch.float32, device=None) -> dict:
+    """Encoders x -> [mu_y, logvar_y] and x -> [mu_z, logvar_z] and one decoder [y, z] -> x, seed 000 Problem 2; the
+    widths of `reference.vae.init_params_two_latent`, drawn as torch.nn.Linear draws from `generator` (on the CPU).
+    ValueError for non-positive widths or an unknown decoder."""
+    hidden = [int(width) for width in hidden]
+    return {
+        "encoder_y": init_mlp([input_dim, *hidden, 2 * latent_y], generator, dtype, device),
+        "encoder_z": init_mlp([input_dim, *hidden, 2 * latent_z], generator, dtype, device),
+        "decoder": init_mlp([latent_y + latent_z, *hidden[::-1], decoder_output_dim(input_dim, decoder)], generator,
+                            dtype, device),
     }
 
 

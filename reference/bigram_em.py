@@ -32,7 +32,7 @@ class FitResult:
     converged: bool
 
 
-def check_sentences(sentences, V: int) -> list[np.ndarray]:
+def _check_sentences(sentences, V: int) -> list[np.ndarray]:
     """The sentences as int64 arrays; ValueError unless each is 1-D with token ids in 1..V."""
     if not isinstance(V, (int, np.integer)) or V < 1:
         raise ValueError(f"V: expected an integer >= 1, got {V!r}")
@@ -65,7 +65,7 @@ def check_params(A: np.ndarray, B: np.ndarray) -> tuple[int, int]:
 
 def bigram_counts(sentences, V: int) -> np.ndarray:
     """C[x, x'] = count(x, x'), the number of times x' follows x (x = 0 for *), seed 000 Problem 1.3."""
-    sentences = check_sentences(sentences, V)
+    sentences = _check_sentences(sentences, V)
     counts = np.zeros((V + 1, V))  # (V+1, V)
     for sentence in sentences:
         prev = 0
@@ -82,7 +82,7 @@ def mle_counts(sentences, latents, V: int, m: int) -> tuple[np.ndarray, np.ndarr
     `latents[i][t]` is the state (0..m-1) of token t of sentence i; a context or state never seen gets a uniform row.
     Claims: 000-1.1-mle.
     """
-    sentences = check_sentences(sentences, V)
+    sentences = _check_sentences(sentences, V)
     if not isinstance(m, (int, np.integer)) or m < 1:
         raise ValueError(f"m: expected an integer >= 1, got {m!r}")
     if len(latents) != len(sentences):
@@ -135,7 +135,7 @@ def expected_counts(sentences, A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray
     Claims: 000-1.2-estep, 001-2-estep, 001-2a-count.
     """
     V, m = check_params(A, B)
-    sentences = check_sentences(sentences, V)
+    sentences = _check_sentences(sentences, V)
     context_counts = np.zeros((V + 1, m))  # (V+1, m)
     emission_counts = np.zeros((m, V))  # (m, V)
     log_likelihood_total = 0.0
@@ -177,7 +177,7 @@ def log_likelihood(sentences, A: np.ndarray, B: np.ndarray) -> float:
     Claims: 001-1-marginal.
     """
     V, m = check_params(A, B)
-    sentences = check_sentences(sentences, V)
+    sentences = _check_sentences(sentences, V)
     total = 0.0
     for sentence in sentences:
         prev = 0
@@ -207,7 +207,7 @@ def initial_params(V: int, m: int, seed: int, restarts: int = 1) -> tuple[np.nda
     return A, B
 
 
-def check_fit_options(n_iter, tol) -> None:
+def _check_fit_options(n_iter, tol) -> None:
     """ValueError unless n_iter is an integer >= 1 and tol a number >= 0."""
     if not isinstance(n_iter, (int, np.integer)) or isinstance(n_iter, bool) or n_iter < 1:
         raise ValueError(f"n_iter: expected an integer >= 1, got {n_iter!r}")
@@ -215,7 +215,7 @@ def check_fit_options(n_iter, tol) -> None:
         raise ValueError(f"tol: expected a number >= 0, got {tol!r}")
 
 
-def converged(previous: float, current: float, tol: float) -> bool:
+def _converged(previous: float, current: float, tol: float) -> bool:
     """The stopping rule: |L_k - L_{k-1}| <= tol * |L_{k-1}| (never when tol is 0)."""
     return tol > 0.0 and abs(current - previous) <= tol * abs(previous)
 
@@ -234,8 +234,8 @@ def fit(
     initial_params(V, m, seed)[0].
     Claims: 001-notation, 001-2-estep, 001-2-mstep, 001-2-monotone.
     """
-    check_fit_options(n_iter, tol)
-    sentences = check_sentences(sentences, V)
+    _check_fit_options(n_iter, tol)
+    sentences = _check_sentences(sentences, V)
     if sum(sentence.size for sentence in sentences) == 0:
         raise ValueError("sentences: expected at least one token, got an empty corpus")
     if init is None:
@@ -251,11 +251,11 @@ def fit(
     for iterations in range(1, n_iter + 1):
         A, B, before = em_step(sentences, A, B)
         history.append(before)
-        if len(history) >= 2 and converged(history[-2], history[-1], tol):
+        if len(history) >= 2 and _converged(history[-2], history[-1], tol):
             done = True
             break
     history.append(log_likelihood(sentences, A, B))
-    done = done or converged(history[-2], history[-1], tol)
+    done = done or _converged(history[-2], history[-1], tol)
     return FitResult(A, B, np.array(history), iterations, done)
 
 

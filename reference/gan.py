@@ -19,14 +19,14 @@ from elbocheck.reference._nn import activation, mlp_backward, mlp_forward
 from elbocheck.shared.gan import check_gan_inputs, check_learning_rate
 
 
-def log_sigmoid(logits):
+def _log_sigmoid(logits):
     """log sigmoid(z) = -log(1 + exp(-z)), without overflow for large |z|."""
     return -np.logaddexp(0.0, -logits)
 
 
-def sigmoid_of(logits):
+def _sigmoid_of(logits):
     """sigmoid(z) = exp(log sigmoid(z)), without overflow for large |z|."""
-    return np.exp(log_sigmoid(logits))
+    return np.exp(_log_sigmoid(logits))
 
 
 def discriminator_logits(params_d, x: np.ndarray, hidden: str = "relu"):
@@ -50,7 +50,7 @@ def gan_loss(params_d, params_g, x: np.ndarray, noise: np.ndarray, hidden_d: str
     real_logits, _ = discriminator_logits(params_d, x, hidden_d)
     fake, _ = generator_forward(params_g, noise, hidden_g)
     fake_logits, _ = discriminator_logits(params_d, fake, hidden_d)
-    return float(np.mean(log_sigmoid(real_logits)) + np.mean(log_sigmoid(-fake_logits)))
+    return float(np.mean(_log_sigmoid(real_logits)) + np.mean(_log_sigmoid(-fake_logits)))
 
 
 def output_gradients(real_logits: np.ndarray, fake_logits: np.ndarray):
@@ -69,14 +69,14 @@ def output_gradients(real_logits: np.ndarray, fake_logits: np.ndarray):
         raise ValueError("logits: expected two non-empty 1-D arrays (real logits, fake logits)")
     grad_real = np.empty_like(real_logits)
     for i, z in enumerate(real_logits):
-        grad_real[i] = sigmoid_of(-z) / real_logits.size
+        grad_real[i] = _sigmoid_of(-z) / real_logits.size
     grad_fake = np.empty_like(fake_logits)
     for j, z in enumerate(fake_logits):
-        grad_fake[j] = -sigmoid_of(z) / fake_logits.size
+        grad_fake[j] = -_sigmoid_of(z) / fake_logits.size
     return grad_real, grad_fake
 
 
-def discriminator_backward(params_d, cache, grad_logits: np.ndarray, hidden: str = "relu"):
+def _discriminator_backward(params_d, cache, grad_logits: np.ndarray, hidden: str = "relu"):
     """The layer recursion (29)-(31) and the hand-off (32) of seed 003, one example at a time.
 
     (29) dL/dz^l = dL/dz^{l+1} dz^{l+1}/dz^l, and, correcting (30)-(31),
@@ -107,7 +107,7 @@ def discriminator_backward(params_d, cache, grad_logits: np.ndarray, hidden: str
     return grads, grad_input
 
 
-def generator_backward(params_g, cache, grad_samples: np.ndarray, hidden: str = "relu"):
+def _generator_backward(params_g, cache, grad_samples: np.ndarray, hidden: str = "relu"):
     """The generator chain (33) of seed 003: grad_{theta_g} L = dL/dG(z) grad_{theta_g} G(z), back through MLP_g.
 
     `grad_samples` is the hand-off dL/dG(z_j) of (32); returns [(dW, db)] per generator layer.
@@ -129,10 +129,10 @@ def gan_gradients(params_d, params_g, x: np.ndarray, noise: np.ndarray, hidden_d
     fake, generator_cache = generator_forward(params_g, noise, hidden_g)
     fake_logits, fake_cache = discriminator_logits(params_d, fake, hidden_d)
     grad_real_logits, grad_fake_logits = output_gradients(real_logits, fake_logits)
-    grads_real, _ = discriminator_backward(params_d, real_cache, grad_real_logits, hidden_d)
-    grads_fake, handoff = discriminator_backward(params_d, fake_cache, grad_fake_logits, hidden_d)
+    grads_real, _ = _discriminator_backward(params_d, real_cache, grad_real_logits, hidden_d)
+    grads_fake, handoff = _discriminator_backward(params_d, fake_cache, grad_fake_logits, hidden_d)
     grads_d = [(dW_r + dW_f, db_r + db_f) for (dW_r, db_r), (dW_f, db_f) in zip(grads_real, grads_fake)]
-    grads_g = generator_backward(params_g, generator_cache, handoff, hidden_g)
+    grads_g = _generator_backward(params_g, generator_cache, handoff, hidden_g)
     return grads_d, grads_g
 
 

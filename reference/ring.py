@@ -15,8 +15,8 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import logsumexp
 
-LABELS = (-1, 0, 1)
-MAX_ENUMERATED_N = 14
+_LABELS = (-1, 0, 1)
+_MAX_ENUMERATED_N = 14
 FIT_BOUND = 20.0
 
 
@@ -29,12 +29,12 @@ def _labels_array(Y, name: str = "Y") -> np.ndarray:
         if not np.all(np.isfinite(array)) or not np.all(array == np.round(array)):
             raise ValueError(f"{name}: expected integer labels in {{-1, 0, 1}}")
     array = array.astype(np.int64)
-    if array.size and not np.all(np.isin(array, LABELS)):
-        raise ValueError(f"{name}: expected labels in {{-1, 0, 1}}, got values {sorted(set(array.ravel()) - set(LABELS))}")
+    if array.size and not np.all(np.isin(array, _LABELS)):
+        raise ValueError(f"{name}: expected labels in {{-1, 0, 1}}, got values {sorted(set(array.ravel()) - set(_LABELS))}")
     return array
 
 
-def node_fields(h, N: int) -> np.ndarray:
+def _node_fields(h, N: int) -> np.ndarray:
     """The (N,) float64 node fields: `h` itself if it has shape (N,), a scalar repeated, or zeros for None."""
     if h is None:
         return np.zeros(N)
@@ -55,7 +55,7 @@ def score(Y, J: float = 1.0, h=None) -> np.ndarray:
     labels = _labels_array(Y)
     rows = labels.reshape(-1, labels.shape[-1])  # (S, N)
     N = rows.shape[1]
-    fields = node_fields(h, N)
+    fields = _node_fields(h, N)
     scores = np.empty(len(rows))
     for row_index, y in enumerate(rows):
         edges = 0.0
@@ -69,11 +69,11 @@ def score(Y, J: float = 1.0, h=None) -> np.ndarray:
     return scores.reshape(labels.shape[:-1]) if labels.ndim > 1 else scores[0]
 
 
-def labellings(N: int) -> np.ndarray:
+def _labellings(N: int) -> np.ndarray:
     """All 3^N labellings in {-1, 0, 1}^N, in lexicographic order, shape (3^N, N)."""
-    if not 1 <= int(N) <= MAX_ENUMERATED_N:
-        raise ValueError(f"N: expected an integer in [1, {MAX_ENUMERATED_N}] for enumeration, got {N!r}")
-    return np.array(list(itertools.product(LABELS, repeat=int(N))), dtype=np.int64)
+    if not 1 <= int(N) <= _MAX_ENUMERATED_N:
+        raise ValueError(f"N: expected an integer in [1, {_MAX_ENUMERATED_N}] for enumeration, got {N!r}")
+    return np.array(list(itertools.product(_LABELS, repeat=int(N))), dtype=np.int64)
 
 
 def _edge_sums(Y: np.ndarray) -> np.ndarray:
@@ -89,7 +89,7 @@ def _edge_sums(Y: np.ndarray) -> np.ndarray:
 def _all_scores(J: float, fields: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(labellings, s of each labelling): the sums over edges and nodes written as loops over n, vectorised over Y."""
     N = len(fields)
-    Y = labellings(N)  # (3^N, N)
+    Y = _labellings(N)  # (3^N, N)
     nodes = np.zeros(len(Y))
     for n in range(N):
         nodes += fields[n] * Y[:, n]
@@ -130,14 +130,14 @@ def log_partition_uniform(J, h, N: int) -> np.ndarray:
 def log_probability(Y, J: float = 1.0, h=None) -> np.ndarray:
     """ln P_s(Y) = s(Y) - ln Z_s, seed 004 Problem 1."""
     labels = _labels_array(Y)
-    fields = node_fields(h, labels.shape[-1])
+    fields = _node_fields(h, labels.shape[-1])
     return score(labels, J, fields) - log_partition(J, fields)
 
 
 def _with_node_set(y: np.ndarray, n: int) -> np.ndarray:
     """The three labellings Y[n=v] for v = -1, 0, 1, shape (3, N)."""
-    changed = np.repeat(y[None, :], len(LABELS), axis=0)
-    changed[:, n] = LABELS
+    changed = np.repeat(y[None, :], len(_LABELS), axis=0)
+    changed[:, n] = _LABELS
     return changed
 
 
@@ -150,14 +150,14 @@ def conditionals(Y, J: float = 1.0, h=None) -> np.ndarray:
     labels = _labels_array(Y)
     rows = labels.reshape(-1, labels.shape[-1])  # (S, N)
     N = rows.shape[1]
-    fields = node_fields(h, N)
-    out = np.empty((len(rows), N, len(LABELS)))
+    fields = _node_fields(h, N)
+    out = np.empty((len(rows), N, len(_LABELS)))
     for row_index, y in enumerate(rows):
         for n in range(N):
             changed = _with_node_set(y, n)  # (3, N): Y[n=-1], Y[n=0], Y[n=1]
             changed_scores = score(changed, J, fields)  # (3,)
             out[row_index, n] = np.exp(changed_scores - logsumexp(changed_scores))
-    return out.reshape(labels.shape + (len(LABELS),))
+    return out.reshape(labels.shape + (len(_LABELS),))
 
 
 def neg_log_pseudo_likelihood(Y, J: float = 1.0, h=None) -> np.ndarray:
@@ -172,7 +172,7 @@ def neg_log_pseudo_likelihood(Y, J: float = 1.0, h=None) -> np.ndarray:
     """
     labels = _labels_array(Y)
     rows = labels.reshape(-1, labels.shape[-1])  # (S, N)
-    fields = node_fields(h, rows.shape[1])
+    fields = _node_fields(h, rows.shape[1])
     out = np.empty(len(rows))
     for row_index, y in enumerate(rows):
         total = 0.0
@@ -228,7 +228,7 @@ def _root_on_bound(gradient) -> float:
 def fit_maximum_likelihood(Y, h=0.0) -> float:
     """The J with E_J[edges] = mean_s edges(Y_s) (the stationary point of mean_s ln P_s(Y_s)), the field h known."""
     labels = _labels_array(Y)
-    fields = node_fields(h, labels.shape[-1])
+    fields = _node_fields(h, labels.shape[-1])
     mean_edges = _edge_sums(labels.reshape(-1, labels.shape[-1])).mean()
 
     def gradient(J: float) -> float:
@@ -242,7 +242,7 @@ def fit_pseudo_likelihood(Y, h=0.0) -> float:
     labels = _labels_array(Y)
     rows = labels.reshape(-1, labels.shape[-1])  # (S, N)
     N = rows.shape[1]
-    fields = node_fields(h, N)
+    fields = _node_fields(h, N)
 
     def gradient(J: float) -> float:
         probabilities = conditionals(rows, J, fields)  # (S, N, 3)

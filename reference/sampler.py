@@ -50,7 +50,7 @@ def check_bigram(P, Q) -> None:
         raise ValueError(f"Q: expected shape ({P.shape[0]}, {P.shape[0]}) to match P, got {tuple(Q.shape)}")
 
 
-def inverse_cdf(probabilities: np.ndarray, e: float) -> int:
+def _inverse_cdf(probabilities: np.ndarray, e: float) -> int:
     """The i with e in [c_{i-1}, c_i), c_i = sum_{j<=i} p[j], by a loop over the cumulative sum (claim 004-2a);
     e at or beyond the last boundary gives the last word of positive probability.
     Claims: 004-2a.
@@ -78,7 +78,7 @@ def first_word(P: np.ndarray, eps: np.ndarray) -> np.ndarray:
         raise ValueError(f"eps: expected shape (B,), got {eps.shape}")
     words = np.empty(eps.shape, dtype=np.int64)
     for b, e in enumerate(eps):
-        words[b] = inverse_cdf(P, e)
+        words[b] = _inverse_cdf(P, e)
     return words
 
 
@@ -99,7 +99,7 @@ def next_word(Q: np.ndarray, previous: np.ndarray, eps: np.ndarray) -> np.ndarra
         raise ValueError(f"previous: expected words in 0..{Q.shape[0] - 1}")
     words = np.empty(eps.shape, dtype=np.int64)
     for b, (w, e) in enumerate(zip(previous, eps)):
-        words[b] = inverse_cdf(Q[int(w)], e)
+        words[b] = _inverse_cdf(Q[int(w)], e)
     return words
 
 
@@ -119,9 +119,9 @@ def sample_strings(P: np.ndarray, Q: np.ndarray, eps: np.ndarray) -> np.ndarray:
     count, length = eps.shape
     words = np.empty((count, length), dtype=np.int64)
     for b in range(count):
-        words[b, 0] = inverse_cdf(P, eps[b, 0])
+        words[b, 0] = _inverse_cdf(P, eps[b, 0])
         for t in range(1, length):
-            words[b, t] = inverse_cdf(Q[words[b, t - 1]], eps[b, t])
+            words[b, t] = _inverse_cdf(Q[words[b, t - 1]], eps[b, t])
     return words
 
 
@@ -136,6 +136,14 @@ def string_probabilities(P: np.ndarray, Q: np.ndarray, strings: np.ndarray) -> n
             p = p * Q[string[t - 1], string[t]]
         probabilities[n] = p
     return probabilities
+
+
+def straight_through_strings(P: np.ndarray, Q: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    """The value of the straight-through strings (B, T, I): the one-hot encoding of sample_strings(P, Q, eps). The
+    estimator changes only the backward pass (dy/dp = I, Bengio et al. 2013), which straight_through_gradient writes
+    out; ValueError as sample_strings."""
+    words = sample_strings(P, Q, eps)  # (B, T)
+    return np.eye(np.asarray(P).shape[0])[words]
 
 
 def straight_through_gradient(P: np.ndarray, Q: np.ndarray, eps: np.ndarray, upstream: np.ndarray):

@@ -132,7 +132,7 @@ def kl_normal(mu_p: np.ndarray, logvar_p: np.ndarray, mu_q: np.ndarray, logvar_q
 # ---------------------------------------------------------------- decoders and their log-likelihoods
 
 
-def softplus(a: np.ndarray) -> np.ndarray:
+def _softplus(a: np.ndarray) -> np.ndarray:
     """log(1 + e^a), without overflow."""
     return np.logaddexp(0.0, a)
 
@@ -142,7 +142,7 @@ def bernoulli_log_likelihood(x: np.ndarray, logits: np.ndarray) -> np.ndarray:
 
     Sums over the last axis: x, logits (..., D) -> (...).
     """
-    return np.sum(x * logits - softplus(logits), axis=-1)
+    return np.sum(x * logits - _softplus(logits), axis=-1)
 
 
 def bernoulli_log_likelihood_backward(x: np.ndarray, logits: np.ndarray) -> np.ndarray:
@@ -179,7 +179,7 @@ def decoder_log_likelihood(x: np.ndarray, out: np.ndarray, decoder: str) -> np.n
     return gaussian_log_likelihood(x, mean, logvar)
 
 
-def decoder_log_likelihood_backward(x: np.ndarray, out: np.ndarray, decoder: str) -> np.ndarray:
+def _decoder_log_likelihood_backward(x: np.ndarray, out: np.ndarray, decoder: str) -> np.ndarray:
     """d log p(x | z) / d out, the derivative in the decoder's raw output, same shape as `out`."""
     if check_decoder(decoder) == "bernoulli":
         return bernoulli_log_likelihood_backward(x, out)
@@ -244,7 +244,7 @@ def _decoder_term(layers, x_i: np.ndarray, z_ij: np.ndarray, decoder: str, activ
     """weight * -log p(x_i | z_ij), its gradient in the decoder's layers, and its gradient in z_ij (k,)."""
     out, cache = mlp_forward(layers, z_ij[None, :], activation)  # (1, D or 2D)
     loss = -weight * decoder_log_likelihood(x_i[None, :], out, decoder)[0]
-    grad_out = -weight * decoder_log_likelihood_backward(x_i[None, :], out, decoder)  # (1, D or 2D)
+    grad_out = -weight * _decoder_log_likelihood_backward(x_i[None, :], out, decoder)  # (1, D or 2D)
     grads, grad_z = mlp_backward(layers, cache, grad_out, activation)
     return loss, grads, grad_z[0]
 

@@ -95,7 +95,7 @@ def gradient_table(seed: int, strings: int, vocabulary: int = 4, length: int = 3
     import numpy as np
     import torch
 
-    from elbocheck.fast.sampler import directional_derivatives, string_discriminator_loss
+    from elbocheck.models.discrete_gradients import directional_derivatives, string_discriminator_loss
 
     rng = np.random.default_rng(seed)
     P = torch.tensor(rng.dirichlet(np.ones(vocabulary)))

@@ -14,9 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch.func import jacrev
 
-from elbocheck.fast.residual import layer_jacobian, residual_layer, residual_step
+from elbocheck.fast.residual import layer_jacobian, residual_layer
 from elbocheck.fast.vae import init_mlp
-from elbocheck.shared.residual import check_placement
+from elbocheck.shared.residual import check_placement, residual_step
 
 __all__ = ["init_stack", "jacobian_norms_by_depth", "CausalSelfAttention", "Block", "TransformerLM",
            "init_parameters", "token_stream", "sample_windows", "gradient_norm", "train_language_model",

@@ -26,6 +26,8 @@ UNPAIRED: dict[str, str] = {
     "sampler.check_noise": VALIDATOR,
     "sampler.check_temperature": VALIDATOR,
     "sampler.gumbel_noise": RANDOM,
+    "sampler.straight_through_strings": "its value is the one-hot of the paired sampler.sample_strings; its backward "
+                                        "pass is compared through the paired sampler.straight_through_gradient",
     "vae.adam_init": "returns zero moments of the parameters' shapes; vae.adam_step compares what they become",
     "vae.check_decoder": VALIDATOR,
     "vae.decoder_log_likelihood": "dispatches to vae.bernoulli_log_likelihood or vae.gaussian_log_likelihood, "
@@ -34,6 +36,7 @@ UNPAIRED: dict[str, str] = {
     "vae.init_autoencoder": INITIALISER,
     "vae.init_mlp": INITIALISER,
     "vae.init_params": INITIALISER,
+    "vae.init_params_two_latent": INITIALISER,
     "vae.mlp_forward": "imported from the private _nn module of each side; paired through vae.encode and vae.decode",
     "vae.split_halves": "slices the last axis in two; runs inside the paired vae.encode",
     "vae.train_epoch": "a training loop over minibatches drawn from a generator; vae.negative_elbo_gradients and "

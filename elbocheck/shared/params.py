@@ -20,3 +20,9 @@ def tree_leaves(tree) -> list:
     if isinstance(tree, (list, tuple)):
         return [leaf for item in tree for leaf in tree_leaves(item)]
     return [tree]
+
+
+def tree_unflatten(tree, leaves: list):
+    """A container shaped like `tree` holding `leaves` in order (the inverse of tree_leaves)."""
+    iterator = iter(leaves)
+    return tree_map(lambda _: next(iterator), tree)

@@ -11,6 +11,7 @@ from elbocheck.fast import residual as fast
 from elbocheck.models import residual as lm
 from elbocheck.reference import residual as reference
 from elbocheck.shared.nn import init_mlp
+from elbocheck.shared.residual import residual_step
 from tests.strategies import seeds
 
 placements = st.sampled_from(reference.PLACEMENTS)
@@ -57,11 +58,11 @@ def test_sum_39_by_autograd_equals_the_jacobian(seed, d, depth):
 def test_residual_step_places_the_norm_as_named():
     x = torch.tensor([1.0, 2.0, 4.0])
     double, shift = (lambda v: 2 * v), (lambda v: v + 1)
-    torch.testing.assert_close(fast.residual_step(x, double, shift, "post"), 3 * x + 1)
-    torch.testing.assert_close(fast.residual_step(x, double, shift, "pre"), x + 2 * x + 1)
-    torch.testing.assert_close(fast.residual_step(x, double, shift, "prenorm"), x + 2 * (x + 1))
+    torch.testing.assert_close(residual_step(x, double, shift, "post"), 3 * x + 1)
+    torch.testing.assert_close(residual_step(x, double, shift, "pre"), x + 2 * x + 1)
+    torch.testing.assert_close(residual_step(x, double, shift, "prenorm"), x + 2 * (x + 1))
     with pytest.raises(ValueError, match="placement"):
-        fast.residual_step(x, double, shift, "sandwich")
+        residual_step(x, double, shift, "sandwich")
 
 
 def test_jacobian_norms_by_depth_are_the_norms_of_the_whole_stack():

@@ -10,6 +10,7 @@ import torch
 from hypothesis import example, given, strategies as st
 
 from elbocheck.fast import ring as fast
+from elbocheck.models import ring_run
 from elbocheck.reference import ring as reference
 from tests.strategies import seeds
 
@@ -125,7 +126,7 @@ def test_forward_filtering_backward_sampling_draws_exactly(N, J, h):
     """Every labelling's frequency in 100 000 draws is within 5 standard errors of its probability."""
     fields = torch.tensor(h, dtype=torch.float64)
     samples = fast.sample(J, fields, 100_000, torch.Generator().manual_seed(N)).numpy()
-    probabilities = np.exp(reference.log_probability(reference.labellings(N), J, np.array(h)))
+    probabilities = np.exp(reference.log_probability(reference._labellings(N), J, np.array(h)))
     standard_errors = np.sqrt(probabilities * (1 - probabilities) / len(samples))
     assert np.all(np.abs(frequencies(samples) - probabilities) < 5 * standard_errors + 1e-12)
 
@@ -161,7 +162,7 @@ def test_fits_match_the_reference_estimates(N, h):
 def test_pseudo_likelihood_objective_from_counts_equals_the_direct_sum():
     """The (neighbour sum, label) counts carry all the data the pseudo-likelihood needs."""
     samples = fast.sample(0.5, torch.zeros(7, dtype=torch.float64), 40, torch.Generator().manual_seed(2))
-    counts = fast.neighbour_label_counts(samples)
+    counts = fast._neighbour_label_counts(samples)
     assert counts.shape == (5, 3) and float(counts.sum()) == pytest.approx(7.0, rel=1e-15)
     for J in (-0.7, 0.3, 1.9):
         local = J * torch.arange(-2, 3, dtype=torch.float64)[:, None] * torch.tensor([-1.0, 0.0, 1.0])
@@ -176,7 +177,7 @@ def test_both_estimators_recover_J_and_maximum_likelihood_attains_the_cramer_rao
     N, J, S, R = 12, 1.0, 2000, 40
     samples = fast.sample(J, torch.zeros(N, dtype=torch.float64), R * S, torch.Generator().manual_seed(0))
     samples = samples.reshape(R, S, N)
-    bound = 1.0 / math.sqrt(S * float(fast.fisher_information(J, 0.0, N)))
+    bound = 1.0 / math.sqrt(S * float(ring_run.fisher_information(J, 0.0, N)))
     ml, pl = fast.fit_maximum_likelihood(samples), fast.fit_pseudo_likelihood(samples)
     assert abs(float(ml.mean()) - J) < 0.01 and abs(float(pl.mean()) - J) < 0.01
     assert 0.65 * bound < float(ml.std()) < 1.35 * bound
@@ -197,11 +198,11 @@ def test_estimation_error_shrinks_with_the_sample():
 def test_fisher_information_is_the_variance_of_the_edge_sum():
     edges_sq = []
     N, J = 5, 0.4
-    Y = reference.labellings(N)
+    Y = reference._labellings(N)
     probabilities = np.exp(reference.log_probability(Y, J, np.zeros(N)))
     edge_sums = np.sum(Y * np.roll(Y, -1, axis=1), axis=1)
     edges_sq = probabilities @ edge_sums**2 - (probabilities @ edge_sums) ** 2
-    assert float(fast.fisher_information(J, 0.0, N)) == pytest.approx(edges_sq, rel=1e-11)
+    assert float(ring_run.fisher_information(J, 0.0, N)) == pytest.approx(edges_sq, rel=1e-11)
 
 
 def test_fits_of_aligned_samples_stop_at_the_bound():

@@ -11,6 +11,7 @@ from hypothesis import example, given, strategies as st
 from scipy import stats
 
 from elbocheck.fast import sampler as fast_sampler
+from elbocheck.models import discrete_gradients as discrete
 from elbocheck.reference import sampler as reference_sampler
 from tests.strategies import distributions_with_zeros, seeds
 
@@ -66,7 +67,7 @@ def problem(seed: int, vocabulary: int = 4, length: int = 3, strings: int = 512)
     pairwise = torch.tensor(rng.normal(size=(vocabulary, vocabulary)))
     eps = torch.tensor(rng.uniform(size=(strings, length)))
     gumbel = torch.tensor(rng.gumbel(size=(strings, length, vocabulary)))
-    return P, Q, direction_P, direction_Q, (lambda y: fast_sampler.string_discriminator_loss(y, unary, pairwise)), \
+    return P, Q, direction_P, direction_Q, (lambda y: discrete.string_discriminator_loss(y, unary, pairwise)), \
         eps, gumbel
 
 
@@ -109,7 +110,7 @@ def test_finite_difference_of_a_discriminator_loss_is_exactly_zero_off_the_bound
 
 def _exact_gradient(P, Q, loss):
     leaf_P, leaf_Q = P.clone().requires_grad_(True), Q.clone().requires_grad_(True)
-    return torch.autograd.grad(fast_sampler.expected_string_loss(leaf_P, leaf_Q, 3, loss), [leaf_P, leaf_Q])
+    return torch.autograd.grad(discrete.expected_string_loss(leaf_P, leaf_Q, 3, loss), [leaf_P, leaf_Q])
 
 
 def test_at_a_boundary_the_difference_quotient_is_of_order_one_over_h():
@@ -122,8 +123,8 @@ def test_at_a_boundary_the_difference_quotient_is_of_order_one_over_h():
     words_down = fast_sampler.sample_strings(P - STEP * direction_P, Q, eps)
     assert (words_up.item(), words_down.item()) == (0, 1)
     unary = torch.tensor([[1.0, -1.0]], dtype=torch.float64)
-    difference = fast_sampler.string_discriminator_loss(F.one_hot(words_up, 2).double(), unary, torch.zeros(2, 2)) - \
-        fast_sampler.string_discriminator_loss(F.one_hot(words_down, 2).double(), unary, torch.zeros(2, 2))
+    difference = discrete.string_discriminator_loss(F.one_hot(words_up, 2).double(), unary, torch.zeros(2, 2)) - \
+        discrete.string_discriminator_loss(F.one_hot(words_down, 2).double(), unary, torch.zeros(2, 2))
     assert abs(difference.item()) / (2 * STEP) > 1e8
 
 
@@ -186,24 +187,24 @@ def test_gumbel_softmax_strings_at_low_temperature_follow_the_bigram():
 def test_directional_derivatives_table(seed):
     P, Q, direction_P, direction_Q, loss, eps, gumbel = problem(seed, strings=256)
     eps = off_boundaries(eps, P, Q)
-    estimates = fast_sampler.directional_derivatives(P, Q, direction_P, direction_Q, loss, eps, gumbel[: len(eps)],
+    estimates = discrete.directional_derivatives(P, Q, direction_P, direction_Q, loss, eps, gumbel[: len(eps)],
                                                       (0.5,), step=STEP)
     assert estimates["autograd through the sampler"] is None
     assert estimates["pathwise finite difference"] == 0.0 and estimates["words changed by the step"] == 0
     assert estimates["straight-through"] != 0.0 and estimates["Gumbel-softmax tau=0.5"] != 0.0
     h = 1e-5
-    smooth = (fast_sampler.expected_string_loss(P + h * direction_P, Q + h * direction_Q, 3, loss)
-              - fast_sampler.expected_string_loss(P - h * direction_P, Q - h * direction_Q, 3, loss)) / (2 * h)
+    smooth = (discrete.expected_string_loss(P + h * direction_P, Q + h * direction_Q, 3, loss)
+              - discrete.expected_string_loss(P - h * direction_P, Q - h * direction_Q, 3, loss)) / (2 * h)
     assert estimates["exact"] == pytest.approx(smooth.item(), rel=1e-6, abs=1e-9)
 
 
 @given(seed=seeds)
 def test_expected_string_loss_matches_the_reference_enumeration(seed):
     P, Q, _, _, loss, _, _ = problem(seed)
-    strings = fast_sampler.all_strings(4, 3)
+    strings = discrete.all_strings(4, 3)
     probabilities = reference_sampler.string_probabilities(P.numpy(), Q.numpy(), strings.numpy())
     values = loss(F.one_hot(strings, 4).double()).numpy()
-    assert fast_sampler.expected_string_loss(P, Q, 3, loss).item() == pytest.approx(
+    assert discrete.expected_string_loss(P, Q, 3, loss).item() == pytest.approx(
         float(np.sum(probabilities * values)), rel=1e-12)
 
 
@@ -234,7 +235,7 @@ def test_quantisation_has_no_gradient_and_straight_through_passes_it_on(seed):
         (lambda: fast_sampler.sample_strings(torch.tensor([1.0, 0.0]), torch.eye(2), torch.zeros(2)), "eps"),
         (lambda: fast_sampler.gumbel_softmax(torch.zeros(2), torch.zeros(2), -1.0), "temperature"),
         (lambda: fast_sampler.vector_quantize(torch.zeros(2, 2), torch.zeros(3, 1)), "codebook"),
-        (lambda: fast_sampler.all_strings(0, 2), "vocabulary"),
+        (lambda: discrete.all_strings(0, 2), "vocabulary"),
     ],
 )
 def test_bad_inputs_raise_value_error_naming_the_argument(call, message):
@@ -256,3 +257,12 @@ def test_cuda_gives_the_same_words_and_never_a_zero_probability_word(bigram, see
     eps = rng.uniform(size=(200, 5))
     words = fast_sampler.sample_strings(*on_device, torch.tensor(eps, device="cuda")).cpu().numpy()
     assert np.array_equal(words, reference_sampler.sample_strings(P, Q, eps))
+
+
+@given(seeds)
+def test_straight_through_strings_have_the_value_of_the_reference_one_hot_samples(seed):
+    rng = np.random.default_rng(seed)
+    P, Q = rng.dirichlet(np.ones(3)), rng.dirichlet(np.ones(3), size=3)
+    eps = rng.random((5, 4))
+    got = fast_sampler.straight_through_strings(torch.as_tensor(P), torch.as_tensor(Q), torch.as_tensor(eps))
+    np.testing.assert_array_equal(got.detach().numpy(), reference_sampler.straight_through_strings(P, Q, eps))

@@ -14,6 +14,7 @@ from scipy import special
 
 import elbocheck.fast.vae as fv
 import elbocheck.models.vae as mv
+from elbocheck.shared.params import tree_unflatten
 from elbocheck.reference import vae as rv
 from tests.reference.test_vae import exact_elbo, latent_grid, log_joint_on, quadrature_model
 from tests.strategies import seeds, vae_problems
@@ -61,7 +62,7 @@ def test_adam_step_equals_torch_optim_adam_for_ten_steps():
         for leaf, grad in zip(leaves, grads):
             leaf.grad = grad.clone()
         optimizer.step()
-        grad_tree = fv.tree_unflatten(params, grads)
+        grad_tree = tree_unflatten(params, grads)
         params, state = fv.adam_step(params, grad_tree, state, lr=0.01)
         reference_params, reference_state = rv.adam_step(reference_params, rv.tree_map(lambda t: t.numpy(), grad_tree),
                                                          reference_state, lr=0.01)
@@ -221,3 +222,21 @@ def test_a_cuda_epoch_never_waits_on_the_host():
         trainer.epoch(data)
     finally:
         torch.cuda.set_sync_debug_mode("default")
+
+
+@pytest.mark.parametrize("decoder", ["bernoulli", "gaussian"])
+def test_two_latent_parameters_have_the_reference_layout_and_bounds(decoder):
+    params = fv.init_params_two_latent(6, 2, 3, (5,), decoder, torch.Generator().manual_seed(0), torch.float64)
+    expected = rv.init_params_two_latent(6, 2, 3, (5,), decoder, np.random.default_rng(0))
+    assert params.keys() == expected.keys()
+    for name in params:
+        for (W, b), (W_ref, b_ref) in zip(params[name], expected[name], strict=True):
+            assert W.shape == W_ref.shape and b.shape == b_ref.shape
+            bound = W.shape[1] ** -0.5
+            assert float(W.abs().max()) <= bound and float(b.abs().max()) <= bound
+    rng = np.random.default_rng(1)
+    x = rng.random((4, 6))
+    eps_y, eps_z = rng.standard_normal((4, 2, 2)), rng.standard_normal((4, 2, 3))
+    as_numpy = {name: [(W.numpy(), b.numpy()) for W, b in layers] for name, layers in params.items()}
+    got = fv.elbo_two_latent(params, torch.as_tensor(x), torch.as_tensor(eps_y), torch.as_tensor(eps_z), decoder)
+    np.testing.assert_allclose(got.numpy(), rv.elbo_two_latent(as_numpy, x, eps_y, eps_z, decoder), rtol=1e-10)

@@ -62,7 +62,7 @@ def test_handoff_is_the_gradient_in_the_discriminator_input(problem):
     params_d, params_g, x, noise, hidden_d, hidden_g = problem
     real_logits, cache = gan.discriminator_logits(params_d, x, hidden_d)
     grad_real, _ = gan.output_gradients(real_logits, np.zeros(1))
-    _, grad_input = gan.discriminator_backward(params_d, cache, grad_real, hidden_d)
+    _, grad_input = gan._discriminator_backward(params_d, cache, grad_real, hidden_d)
     np.testing.assert_allclose(grad_input, central_difference(lambda: gan.gan_loss(*problem), x), rtol=1e-6,
                                atol=1e-8)
 

@@ -89,7 +89,7 @@ def test_log_partition_is_batched_over_models():
 @given(seed=seeds, N=st.integers(1, 6), J=couplings)
 def test_probabilities_sum_to_one(seed, N, J):
     h = np.random.default_rng(seed).uniform(-1, 1, size=N)
-    probabilities = np.exp(ring.log_probability(ring.labellings(N), J, h))
+    probabilities = np.exp(ring.log_probability(ring._labellings(N), J, h))
     assert probabilities.sum() == pytest.approx(1.0, rel=1e-12)
 
 
@@ -138,7 +138,7 @@ def test_exact_sampler_matches_the_probabilities():
     samples = ring.sample(J, h, 60_000, np.random.default_rng(5))
     index = ((samples + 1) * np.array([9, 3, 1])).sum(axis=1)
     frequencies = np.bincount(index, minlength=27) / len(samples)
-    probabilities = np.exp(ring.log_probability(ring.labellings(3), J, h))
+    probabilities = np.exp(ring.log_probability(ring._labellings(3), J, h))
     standard_errors = np.sqrt(probabilities * (1 - probabilities) / len(samples))
     assert np.all(np.abs(frequencies - probabilities) < 5 * standard_errors)
 
