@@ -37,34 +37,31 @@ def run_residual(stream, vocab_size: int, depths: list[int], placements: list[st
     from elbocheck.device import device_name, resolve_device
     from elbocheck.finite import require_finite
     from elbocheck.models import residual
+    from elbocheck.models._progress import bar
 
     device = resolve_device(device)
     runs = []
     total = len(depths) * len(placements) * steps
-    bar = progress(total=total, desc="training", unit="step") if progress is not None else None
-    for depth in depths:
-        for placement in placements:
-            if bar is not None:
-                bar.set_description(f"{placement} depth {depth}")
+    with bar(progress, total=total, desc="training", unit="step") as training:
+        for depth in depths:
+            for placement in placements:
+                training.set_description(f"{placement} depth {depth}")
 
-            def on_step(step, loss, norm):
-                require_finite("the training loss", loss, f"at step {step} ({placement}, depth {depth})",
-                               "try a smaller --lr")
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(loss=f"{loss:.3f}", last_layer_grad=f"{norm:.3g}")
+                def on_step(step, loss, norm):
+                    require_finite("the training loss", loss, f"at step {step} ({placement}, depth {depth})",
+                                   "try a smaller --lr")
+                    training.update(1)
+                    training.set_postfix(loss=f"{loss:.3f}", last_layer_grad=f"{norm:.3g}")
 
-            curves = residual.train_language_model(
-                stream, vocab_size, placement, depth, steps, run_generator(seed, depth), d_model=d_model,
-                heads=heads, context=context, batch_size=batch_size, learning_rate=lr, device=device, on_step=on_step,
-            )
-            runs.append({"placement": placement, "depth": depth, **{k: v.tolist() for k, v in curves.items()}})
-    if bar is not None:
-        bar.close()
+                curves = residual.train_language_model(
+                    stream, vocab_size, placement, depth, steps, run_generator(seed, depth), d_model=d_model,
+                    heads=heads, context=context, batch_size=batch_size, learning_rate=lr, device=device,
+                    on_step=on_step,
+                )
+                runs.append({"placement": placement, "depth": depth, **{k: v.tolist() for k, v in curves.items()}})
 
     jacobians = []
-    chosen = progress(placements, desc="jacobians at initialisation", unit="placement") if progress else placements
-    for placement in chosen:
+    for placement in bar(progress, placements, desc="jacobians at initialisation", unit="placement"):
         generator = run_generator(seed, 0)
         stack = residual.jacobian_norms_by_depth(jacobian_depth, placement, d_model, d_model, draws, generator,
                                                  device=device)

@@ -27,8 +27,9 @@ def run_ring(N: int, J: float, h: float, sizes: list[int], repeats: int, seed: i
     by both estimators with h known, and summarise. `progress(iterable, desc=, unit=)` makes a tqdm-like bar."""
     import torch
 
-    from elbocheck.fast import ring
     from elbocheck.device import device_name, resolve_device
+    from elbocheck.fast import ring
+    from elbocheck.models._progress import bar
 
     device = resolve_device(device)
     values = problem_values(N)
@@ -36,23 +37,20 @@ def run_ring(N: int, J: float, h: float, sizes: list[int], repeats: int, seed: i
     information = fisher_information(J, h, N)
     generator = torch.Generator().manual_seed(seed)
     rows = []
-    steps = progress(sizes, desc="fitting J", unit="size") if progress is not None else sizes
-    for size in steps:
-        samples = ring.sample(J, fields, repeats * size, generator)
-        samples = samples.reshape(repeats, size, N)  # (R, S, N)
-        estimates = {
-            "maximum_likelihood": ring.fit_maximum_likelihood(samples, h).cpu().numpy(),
-            "pseudo_likelihood": ring.fit_pseudo_likelihood(samples, h).cpu().numpy(),
-        }
-        row = {"samples": size, "cramer_rao_sd": 1.0 / math.sqrt(size * information)}
-        for name, values_J in estimates.items():
-            row[name] = summarise(values_J, J, ring.FIT_BOUND)
-        rows.append(row)
-        if steps is not sizes:
+    with bar(progress, sizes, desc="fitting J", unit="size") as steps:
+        for size in steps:
+            samples = ring.sample(J, fields, repeats * size, generator)
+            samples = samples.reshape(repeats, size, N)  # (R, S, N)
+            estimates = {
+                "maximum_likelihood": ring.fit_maximum_likelihood(samples, h).cpu().numpy(),
+                "pseudo_likelihood": ring.fit_pseudo_likelihood(samples, h).cpu().numpy(),
+            }
+            row = {"samples": size, "cramer_rao_sd": 1.0 / math.sqrt(size * information)}
+            for name, values_J in estimates.items():
+                row[name] = summarise(values_J, J, ring.FIT_BOUND)
+            rows.append(row)
             steps.set_postfix(S=size, rmse_ml=f"{row['maximum_likelihood']['rmse']:.3g}",
                               rmse_pl=f"{row['pseudo_likelihood']['rmse']:.3g}")
-    if steps is not sizes:
-        steps.close()
     document = {
         "device": device_name(device),
         "N": N, "J": J, "h": h, "repeats": repeats,
