@@ -70,7 +70,7 @@ def count_only(path: str, chunk_bytes: int) -> dict:
     spec = TokenSpec()
     local = Counter(spec).count_file(path, chunk_bytes=chunk_bytes)
     vocabulary = agree_vocabulary([local.summary()], spec)
-    train, heldout = encode_counts(local, vocabulary)
+    train, heldout = encode_counts(local, vocabulary, release=True)
     return {"seconds": time.perf_counter() - started, "V": vocabulary.V, "nnz_train": train.nnz,
             "nnz_heldout": heldout.nnz, "tokens": train.n_tokens + heldout.n_tokens}
 

@@ -186,7 +186,8 @@ class _Blocks:
     def __init__(self, counts: BigramCounts, restarts: int, dtype: torch.dtype):
         V, nnz, device = counts.V, counts.nnz, counts.col.device
         self.restarts, self.V = restarts, V
-        self.counts = counts.values.to(dtype).repeat(restarts)  # (R nnz,)
+        values = counts.values.to(dtype)
+        self.counts = values if restarts == 1 else values.repeat(restarts)  # (R nnz,)
         if restarts == 1:
             self.crow, self.col, self.t_crow, self.t_col, self.t_order = (
                 counts.crow, counts.col, counts.t_crow, counts.t_col, counts.t_order
@@ -199,7 +200,8 @@ class _Blocks:
             self.t_crow = torch.cat([(counts.t_crow[:-1] + offsets * nnz).reshape(-1), end])
             self.t_col = (counts.t_col + offsets * (V + 1)).reshape(-1)
             self.t_order = (counts.t_order + offsets * nnz).reshape(-1)
-        self.pattern = self._csr(self.crow, self.col, torch.ones_like(self.counts), (restarts * (V + 1), restarts * V))
+        # the pattern's values are C's own (finite), ignored by sampled_addmm at beta = 0: no array of ones
+        self.pattern = self._csr(self.crow, self.col, self.counts, (restarts * (V + 1), restarts * V))
 
     @staticmethod
     def _csr(crow, col, values, shape) -> torch.Tensor:
@@ -219,15 +221,17 @@ class _Blocks:
         matrix = self._csr(self.crow, self.col, ratio, (R * (V + 1), R * V))
         return (matrix @ B.transpose(1, 2).reshape(R * V, m)).reshape(R, V + 1, m)
 
-    def A_transposed_times(self, ratio: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
-        """Aᵀ R for every restart: (R, m, V), as (Rᵀ A)ᵀ by one CSR SpMM on the stored Cᵀ pattern."""
+    def A_transposed_times(self, ratio: torch.Tensor, A: torch.Tensor, transposed: bool = False) -> torch.Tensor:
+        """Aᵀ R for every restart: (R, m, V), as (Rᵀ A)ᵀ by one CSR SpMM on the stored Cᵀ pattern; `transposed`:
+        `ratio` is already in Cᵀ's order (ratio[t_order])."""
         R, V1, m = A.shape
-        matrix = self._csr(self.t_crow, self.t_col, ratio[self.t_order], (R * (V1 - 1), R * V1))
+        values = ratio if transposed else ratio[self.t_order]
+        matrix = self._csr(self.t_crow, self.t_col, values, (R * (V1 - 1), R * V1))
         return (matrix @ A.reshape(R * V1, m)).reshape(R, V1 - 1, m).transpose(1, 2)
 
     def log_likelihood(self, sampled: torch.Tensor) -> torch.Tensor:
         """sum C log S per restart: (R,)."""
-        return (self.counts * torch.log(sampled)).reshape(self.restarts, -1).sum(dim=1)
+        return torch.log(sampled).mul_(self.counts).reshape(self.restarts, -1).sum(dim=1)
 
 
 def _batched(A: torch.Tensor, B: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, bool]:
@@ -239,10 +243,13 @@ def _batched(A: torch.Tensor, B: torch.Tensor) -> tuple[torch.Tensor, torch.Tens
 def _expected_counts(blocks: _Blocks, A: torch.Tensor, B: torch.Tensor):
     """E-step on (R, V+1, m), (R, m, V): A ⊙ (R Bᵀ), B ⊙ (Aᵀ R), sum C log S."""
     sampled = blocks.sampled_product(A, B)  # (R nnz,)
+    log_likelihood = blocks.log_likelihood(sampled)
     ratio = blocks.counts / sampled  # (R nnz,)
+    del sampled
     context = A * blocks.times_B_transposed(ratio, B)  # (R, V+1, m)
-    emission = B * blocks.A_transposed_times(ratio, A)  # (R, m, V)
-    return context, emission, blocks.log_likelihood(sampled)
+    ratio = ratio[blocks.t_order]  # at most two arrays over the nonzeros are alive at once
+    emission = B * blocks.A_transposed_times(ratio, A, transposed=True)  # (R, m, V)
+    return context, emission, log_likelihood
 
 
 def _prepare(counts: BigramCounts, A: torch.Tensor, B: torch.Tensor):

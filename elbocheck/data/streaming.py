@@ -130,8 +130,10 @@ def held_out(offsets: np.ndarray, seed: int, fraction: float) -> np.ndarray:
 
 
 class PairCounts:
-    """A growing sparse table: sorted unique int64 keys and their int64 counts; `add` buffers keys and merges
-    them in when the buffer outgrows the table, so the cost is O(n log n) in all."""
+    """A growing sparse table: sorted unique int64 keys and their int64 counts. `add` buffers each piece's
+    distinct keys; once the buffer holds more than an eighth of the table, the buffer alone is reduced to distinct
+    keys and merged into the table by search and insertion, so the whole table is never re-sorted and the extra
+    memory of a merge is about one copy of the table plus the buffer."""
 
     def __init__(self):
         self.keys = np.zeros(0, dtype=np.int64)
@@ -144,17 +146,37 @@ class PairCounts:
             keys, counts = np.unique(keys, return_counts=True)
         self._pending.append((keys, counts.astype(np.int64)))
         self._pending_size += keys.size
-        if self._pending_size > max(1 << 20, self.keys.size):
+        if self._pending_size > max(1 << 20, self.keys.size // 8):
             self.merge()
 
     def merge(self) -> "PairCounts":
         if self._pending:
-            keys = np.concatenate([self.keys] + [k for k, _ in self._pending])
-            counts = np.concatenate([self.counts] + [c for _, c in self._pending])
-            self.keys = self.counts = None
-            self._pending, self._pending_size = [], 0
-            self.keys, self.counts = sum_duplicates(keys, counts)
+            pending, self._pending, self._pending_size = self._pending, [], 0
+            keys = np.concatenate([k for k, _ in pending])
+            counts = np.concatenate([c for _, c in pending])
+            del pending
+            keys, counts = sum_duplicates(keys, counts)
+            self.keys, self.counts = insert_sorted(self.keys, self.counts, keys, counts)
         return self
+
+
+def insert_sorted(keys: np.ndarray, counts: np.ndarray, new_keys: np.ndarray, new_counts: np.ndarray):
+    """The union of two tables of sorted distinct keys, counts of a key in both summed; `keys` and `counts` are
+    updated in place where new keys are already present."""
+    position = np.searchsorted(keys, new_keys)
+    present = np.zeros(new_keys.size, dtype=bool)
+    inside = position < keys.size
+    present[inside] = keys[position[inside]] == new_keys[inside]
+    del inside
+    counts[position[present]] += new_counts[present]
+    absent = ~present
+    del present
+    if not absent.any():
+        return keys, counts
+    position = position[absent]
+    keys = np.insert(keys, position, new_keys[absent])
+    counts = np.insert(counts, position, new_counts[absent])
+    return keys, counts
 
 
 def sum_duplicates(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -343,23 +365,45 @@ def final_ids(local: LocalCounts, vocabulary: Vocabulary) -> np.ndarray:
     return np.array([0] + [index.get(word, unknown) for word in local.words], dtype=np.int64)
 
 
-def to_bigram_counts(table: PairCounts, mapping: np.ndarray, V: int, dtype=torch.float64, device=None):
-    """The table in vocabulary ids as fast.bigram_em.BigramCounts (CSR of C and of Cᵀ)."""
+def to_bigram_counts(table: PairCounts, mapping: np.ndarray, V: int, dtype=torch.float64, device=None,
+                     release: bool = False, block: int = 1 << 22):
+    """The table in vocabulary ids as fast.bigram_em.BigramCounts (CSR of C and of Cᵀ, int32 indices when
+    nnz and V fit, int64 otherwise). `release`: empty the table as it is converted, so that the table and the
+    result are not held at once. Peak extra memory about 32 bytes per nonzero."""
     from elbocheck.fast.bigram_em import BigramCounts
 
     table.merge()
-    keys = mapping[table.keys >> _KEY_SHIFT] * V + (mapping[table.keys & ((1 << _KEY_SHIFT) - 1)] - 1)
-    keys, values = sum_duplicates(keys, table.counts)
-    rows, cols = keys // V, keys % V
+    keys = np.empty(table.keys.size, dtype=np.int64)
+    mapping = mapping.astype(np.int64)
+    for start in range(0, keys.size, block):
+        part = table.keys[start:start + block]
+        keys[start:start + block] = mapping[part >> _KEY_SHIFT] * V + (mapping[part & ((1 << _KEY_SHIFT) - 1)] - 1)
+    counts = table.counts
+    if release:
+        table.keys = table.counts = None
+    order = np.argsort(keys)
+    keys = keys[order]
+    counts = counts[order]
+    del order
+    if keys.size:
+        starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+        if starts.size < keys.size:
+            keys, counts = keys[starts], np.add.reduceat(counts, starts)
+        del starts
+    index = np.int32 if max(keys.size, V + 2) < 2**31 else np.int64
+    values = torch.from_numpy(counts.astype(np.float64)).to(device=device, dtype=dtype)
+    del counts
+    rows = (keys // V).astype(index)
+    cols = (keys % V).astype(index)
     del keys
-    crow = np.searchsorted(rows, np.arange(V + 2))
-    t_order = np.argsort(cols * (V + 1) + rows, kind="stable")
-    t_crow = np.searchsorted(cols[t_order], np.arange(V + 1))
+    crow = np.searchsorted(rows, np.arange(V + 2)).astype(index)
+    t_order = np.argsort(cols, kind="stable")  # rows ascend within each column: Cᵀ's CSR order
+    t_crow = np.searchsorted(cols[t_order], np.arange(V + 1)).astype(index)
     t_col = rows[t_order]
     del rows
-    as_tensor = lambda array: torch.from_numpy(np.ascontiguousarray(array, dtype=np.int64)).to(device)  # noqa: E731
-    return BigramCounts(V, as_tensor(crow), as_tensor(cols), torch.from_numpy(values).to(device=device, dtype=dtype),
-                        as_tensor(t_crow), as_tensor(t_col), as_tensor(t_order))
+    as_tensor = lambda array: torch.from_numpy(np.ascontiguousarray(array, dtype=index)).to(device)  # noqa: E731
+    return BigramCounts(V, as_tensor(crow), as_tensor(cols), values, as_tensor(t_crow), as_tensor(t_col),
+                        as_tensor(t_order))
 
 
 def encode_counts(local: LocalCounts, vocabulary: Vocabulary, dtype=torch.float64, device=None,
@@ -376,9 +420,9 @@ def encode_counts(local: LocalCounts, vocabulary: Vocabulary, dtype=torch.float6
         merged.add(train.keys, train.counts)
         merged.add(heldout.keys, heldout.counts)
         train, heldout = merged, PairCounts()
-    train_counts = to_bigram_counts(train, mapping, vocabulary.V, dtype, device)
+    train_counts = to_bigram_counts(train, mapping, vocabulary.V, dtype, device, release)
     del train
-    return train_counts, to_bigram_counts(heldout, mapping, vocabulary.V, dtype, device)
+    return train_counts, to_bigram_counts(heldout, mapping, vocabulary.V, dtype, device, release)
 
 
 def count_corpus(source, spec: TokenSpec = TokenSpec(), min_count: int = 2, heldout_fraction: float = 0.1,
