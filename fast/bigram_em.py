@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from elbocheck.data.counts import BigramCounts
+from elbocheck.fast.sampler import inverse_cdf
 
 ROW_SUM_TOL = 1e-4
 
@@ -135,8 +136,12 @@ def mle_counts(sentences, latents, V: int, m: int, dtype: torch.dtype = torch.fl
 
 def normalize_rows(counts: torch.Tensor) -> torch.Tensor:
     """Each row (the last axis) divided by its sum; a row summing to zero becomes uniform (the rule for rows without
-    data). Same shape as `counts`.
+    data). Same shape as `counts`. Raises ValueError naming `counts` unless every entry is finite and
+    non-negative.
     """
+    if counts.ndim < 2 or not bool((torch.isfinite(counts) & (counts >= 0)).all()):
+        raise ValueError(f"counts: expected matrices of finite non-negative (expected) counts, got shape "
+                         f"{tuple(counts.shape)}")
     totals = counts.sum(dim=-1, keepdim=True)
     has_mass = totals > 0
     safe_totals = torch.where(has_mass, totals, torch.ones_like(totals))
@@ -243,6 +248,11 @@ def _batched(A: torch.Tensor, B: torch.Tensor) -> tuple[torch.Tensor, torch.Tens
 def _expected_counts(blocks: _Blocks, A: torch.Tensor, B: torch.Tensor):
     """E-step on (R, V+1, m), (R, m, V): A ⊙ (R Bᵀ), B ⊙ (Aᵀ R), sum C log S."""
     sampled = blocks.sampled_product(A, B)  # (R nnz,)
+    if bool((sampled <= 0).any()):
+        position = int(torch.nonzero(sampled <= 0)[0, 0])
+        row = int(torch.searchsorted(blocks.crow, torch.tensor(position, device=blocks.crow.device), right=True)) - 1
+        prev, word = row % (blocks.V + 1), int(blocks.col[position]) % blocks.V + 1
+        raise ValueError(f"A, B: the model gives probability 0 to the bigram ({prev}, {word}); EM needs it > 0")
     log_likelihood = blocks.log_likelihood(sampled)
     ratio = blocks.counts / sampled  # (R nnz,)
     del sampled
@@ -317,10 +327,17 @@ def posterior(A: torch.Tensor, B: torch.Tensor, prev, word) -> torch.Tensor:
     """
     prev = torch.as_tensor(prev, device=A.device)
     word = torch.as_tensor(word, device=A.device)
+    V = B.shape[-1]
+    if prev.is_floating_point() or (prev.numel() and bool(((prev < 0) | (prev > V)).any())):
+        raise ValueError(f"prev: expected contexts in 0..V = 0..{V} (0 for the start symbol)")
+    if word.is_floating_point() or (word.numel() and bool(((word < 1) | (word > V)).any())):
+        raise ValueError(f"word: expected token ids in 1..V = 1..{V}")
     joint = A[prev] * B[:, word - 1].movedim(0, -1)  # (..., m)
     total = joint.sum(dim=-1, keepdim=True)
     if bool((total <= 0).any()):
-        raise ValueError("A, B: the model gives probability 0 to a bigram; EM needs it > 0")
+        first = tuple(torch.nonzero(total[..., 0] <= 0)[0].tolist())
+        prev_0, word_0 = (int(torch.broadcast_to(value, total.shape[:-1])[first]) for value in (prev, word))
+        raise ValueError(f"A, B: the model gives probability 0 to the bigram ({prev_0}, {word_0}); EM needs it > 0")
     return joint / total
 
 
@@ -425,8 +442,9 @@ def sample_corpus(A: torch.Tensor, B: torch.Tensor, lengths, uniforms: torch.Ten
     """Sentences drawn from the model, z_t ~ A[x_{t-1}], x_t ~ B[z_t] (seed 000 Problem 1), by the inverse CDF of
     the uniforms passed in (token k, sentence by sentence: uniforms[k, 0] for z, uniforms[k, 1] for x), all
     sentences at once position by position: A (V+1, m), B (m, V), lengths (S,), uniforms (sum(lengths), 2) -> S int64
-    tensors of ids 1..V. Equal to reference/ token for token where the cumulative sums round alike (always on CPU in
-    float64).
+    tensors of ids 1..V, by the half-open rule of `fast.sampler.inverse_cdf` (claim 004-2a): a state or word of
+    probability 0 is never drawn, even where a row's float cumulative sum ends below u < 1. Equal to reference/
+    token for token (the cumulative sums are taken in float64 on both sides).
 
     Raises ValueError unless A, B are one row-stochastic model, `lengths` non-negative integers, and `uniforms` of
     shape (sum(lengths), 2) with values in [0, 1).
@@ -442,9 +460,6 @@ def sample_corpus(A: torch.Tensor, B: torch.Tensor, lengths, uniforms: torch.Ten
     uniforms = torch.as_tensor(uniforms, device=A.device)
     if tuple(uniforms.shape) != (n_tokens, 2) or bool((uniforms < 0).any()) or bool((uniforms >= 1).any()):
         raise ValueError(f"uniforms: expected shape ({n_tokens}, 2) with values in [0, 1)")
-    uniforms = uniforms.to(A.dtype)
-    cdf_A = torch.cumsum(A, dim=1)  # (V+1, m)
-    cdf_B = torch.cumsum(B, dim=1)  # (m, V)
     starts = torch.cumsum(lengths, 0) - lengths
     tokens = torch.empty(n_tokens, dtype=torch.int64, device=A.device)
     prev = torch.zeros(lengths.numel(), dtype=torch.int64, device=A.device)
@@ -452,11 +467,8 @@ def sample_corpus(A: torch.Tensor, B: torch.Tensor, lengths, uniforms: torch.Ten
         active = torch.nonzero(lengths > t).squeeze(1)
         index = starts[active] + t
         u = uniforms[index]  # (n, 2)
-        state = torch.searchsorted(cdf_A[prev[active]], u[:, :1].contiguous(), right=True).squeeze(1).clamp_max(m - 1)
-        word = torch.empty_like(state)
-        for z in torch.unique(state).tolist():
-            chosen = torch.nonzero(state == z).squeeze(1)
-            word[chosen] = torch.searchsorted(cdf_B[z], u[chosen, 1].contiguous(), right=True).clamp_max(V - 1) + 1
+        state = inverse_cdf(A[prev[active]], u[:, 0])  # (n,)
+        word = inverse_cdf(B[state], u[:, 1]) + 1  # (n,)
         tokens[index] = word
         prev[active] = word
     return list(torch.split(tokens, lengths.tolist()))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import torch
 
+from elbocheck.fast.sampler import inverse_cdf
+
 _LABEL_VALUES = (-1.0, 0.0, 1.0)
 FIT_BOUND = 20.0
 
@@ -42,6 +44,8 @@ def _check_labels(Y: torch.Tensor) -> torch.Tensor:
     """Y as an int64 tensor of shape (..., N), N >= 1, with labels in {-1, 0, 1}."""
     if Y.dim() == 0 or Y.shape[-1] < 1:
         raise ValueError(f"Y: expected labels of shape (..., N) with N >= 1, got shape {tuple(Y.shape)}")
+    if Y.is_floating_point() and not bool((torch.isfinite(Y) & (Y == Y.round())).all()):
+        raise ValueError("Y: expected integer labels in {-1, 0, 1}")
     labels = Y.to(torch.int64)
     if labels.numel() and bool(((labels < -1) | (labels > 1)).any()):
         raise ValueError("Y: expected labels in {-1, 0, 1}")
@@ -163,6 +167,11 @@ def _conditional_logits(Y: torch.Tensor, J, h=None) -> torch.Tensor:
     J = _as_float(J, dtype, device)
     fields = torch.zeros((), dtype=dtype, device=device) if h is None else _as_float(h, dtype, device)
     N = labels.shape[-1]
+    if fields.ndim and fields.shape[-1] not in (1, N):
+        raise ValueError(f"h: expected a scalar or node fields of shape (..., {N}), got shape {tuple(fields.shape)}")
+    for name, value in (("J", J), ("h", fields)):
+        if not bool(torch.isfinite(value).all()):
+            raise ValueError(f"{name}: expected finite numbers")
     if N == 1:
         fields_at_node = torch.broadcast_to(fields, labels.shape)[..., None]  # (..., 1, 1)
         return J[..., None, None] * values**2 + fields_at_node * values
@@ -210,10 +219,9 @@ def expected_statistics(J, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]
 
 
 def _categorical(logits: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:
-    """The index k with cdf[k-1] <= u < cdf[k] of softmax(logits) (..., 3) for uniforms u (...): inverse-CDF sampling."""
-    cdf = torch.cumsum(torch.softmax(logits, dim=-1), dim=-1)
-    index = (cdf[..., :-1] <= uniforms[..., None]).sum(dim=-1)
-    return index
+    """The index k with cdf[k-1] <= u < cdf[k] of softmax(logits) (..., 3) for uniforms u (...): inverse-CDF
+    sampling by the one half-open rule of `fast.sampler.inverse_cdf` (a label of probability 0 is never drawn)."""
+    return inverse_cdf(torch.softmax(logits, dim=-1), uniforms)
 
 
 def sample(J, h: torch.Tensor, num_samples: int, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from elbocheck.shared.sampler import SUM_TOLERANCE, check_temperature
+from elbocheck.shared.sampler import SUM_TOLERANCE, check_strings, check_temperature
 
 
 def check_distribution(P: torch.Tensor, name: str = "P") -> None:
@@ -58,6 +58,17 @@ def _last_positive(probabilities: torch.Tensor) -> torch.Tensor:
     """The index of the last entry of positive probability along the last axis (int64)."""
     positive = (probabilities.detach() > 0).flip(-1).to(torch.int8)
     return probabilities.shape[-1] - 1 - positive.argmax(dim=-1)
+
+
+def inverse_cdf(probabilities: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """The i with c_{i-1} <= u < c_i, c_i = sum_{j<=i} p[j] (claim 004-2a), for each row of `probabilities`
+    (..., n) and value of `u` (...); u at or beyond the last boundary (a float cumulative sum that ends a rounding
+    error below 1) gives the last index of positive probability, so an index of probability 0 is never returned.
+    The rule of `reference.sampler.inverse_cdf`, used by every sampler of `fast`; (...) int64."""
+    rows = boundaries(probabilities)  # (..., n)
+    values = u.detach().to(torch.float64).reshape(rows.shape[:-1] + (1,)).contiguous()
+    index = torch.searchsorted(rows.contiguous(), values, right=True).squeeze(-1)
+    return torch.minimum(index, last_positive(probabilities))
 
 
 def first_word(P: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
@@ -128,6 +139,7 @@ def string_probabilities(P: torch.Tensor, Q: torch.Tensor, strings: torch.Tensor
     Raises ValueError unless P (I,) and Q (I, I) are distributions.
     """
     check_bigram(P, Q)
+    check_strings(strings, P.shape[0])
     strings = strings.long()
     probabilities = P[strings[:, 0]]
     for t in range(1, strings.shape[1]):

@@ -10,12 +10,15 @@ Problem 2.
 from __future__ import annotations
 
 import math
+
 import torch
 import torch.nn.functional as F
 
 from elbocheck.fast._nn import init_mlp, mlp_forward
 from elbocheck.shared.params import tree_leaves, tree_map, tree_unflatten  # noqa: F401  (as in reference.vae)
 from elbocheck.shared.vae import DECODERS, LOG_2PI, check_decoder, decoder_output_dim  # noqa: F401
+from elbocheck.shared.vae import SERIES_RADIUS, SERIES_TERMS, TWO_ENCODERS, TWO_NOISES
+from elbocheck.shared.vae import check_decoder_inputs, check_latents, check_model_inputs, check_reparameterization
 
 
 def init_params(input_dim: int, latent: int, hidden, decoder: str, generator: torch.Generator, dtype=torch.float32, device=None):
@@ -70,7 +73,10 @@ def encode(params: dict, x: torch.Tensor, activation: str = "relu") -> tuple[tor
     """[mu(x), logvar(x)] = MLP_phi(x), the parameters of q(z | x), seed 002 Problem 2.3; x (B, D) -> two (B, k).
 
     Raises ValueError for an unknown `activation` (relu, tanh, leaky_relu, sigmoid, identity).
+    Raises ValueError naming the argument when x, eps or z do not fit the networks (widths, batch, latent size,
+    the decoder's outputs) or a Bernoulli decoder's x leaves [0, 1].
     """
+    check_model_inputs(params, x=x)
     return split_halves(mlp_forward(params["encoder"], x, activation))
 
 
@@ -81,7 +87,9 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) ->
     001-4b-reparam). mu, logvar (B, k), eps (B, r, k) -> z (B, r, k).
     Claims: 000-2-reparam, 000-2-reparam-z, 001-4b1-reparam, 001-4b-reparam, 002-1.5-reparam, 002-1.5-lotus,
     002-2.4-reparam, 004-3a.
+    Raises ValueError naming the argument unless mu, logvar are (B, k) and eps (and grad_z) (B, r, k).
     """
+    check_reparameterization(mu, logvar, eps)
     return mu.unsqueeze(1) + torch.exp(0.5 * logvar).unsqueeze(1) * eps
 
 
@@ -89,12 +97,79 @@ def reparameterize_backward(grad_z: torch.Tensor, logvar: torch.Tensor, eps: tor
     """(dL/dmu, dL/dlogvar), each (B, k), for upstream dL/dz (B, r, k), by autograd through reparameterize;
     seed 003 (22). grad_z, eps (B, r, k), logvar (B, k).
     Claims: 003-eq20, 003-eq22.
+    Raises ValueError naming the argument unless mu, logvar are (B, k) and eps (and grad_z) (B, r, k).
     """
+    check_reparameterization(logvar, logvar, eps, grad_z)
     mu = torch.zeros_like(logvar).requires_grad_(True)
     logvar = logvar.detach().clone().requires_grad_(True)
     with torch.enable_grad():
         z = reparameterize(mu, logvar, eps)
         return torch.autograd.grad(z, (mu, logvar), grad_z)
+
+
+# ---------------------------------------------------------------- argument checks of the densities and KLs
+
+
+def _floating(name: str, value) -> torch.Tensor:
+    """`value` itself if it is a floating-point tensor; ValueError naming `name` otherwise."""
+    if not isinstance(value, torch.Tensor) or not value.is_floating_point():
+        kind = value.dtype if isinstance(value, torch.Tensor) else type(value).__name__
+        raise ValueError(f"{name}: expected a floating-point tensor, got {kind}")
+    return value
+
+
+def _check_same_shape(tensors: dict, what: str) -> None:
+    """ValueError naming the first argument whose shape differs from the first one's, or a 0-d first argument."""
+    (first, reference), *others = tensors.items()
+    if reference.ndim == 0:
+        raise ValueError(f"{first}: expected {what}, got a scalar")
+    for name, tensor in others:
+        if tensor.shape != reference.shape:
+            raise ValueError(f"{name}: expected {what}, the shape of {first} {tuple(reference.shape)}, "
+                             f"got {tuple(tensor.shape)}")
+
+
+def _refuse_undefined(result: torch.Tensor, tensors: dict, undefined: str) -> torch.Tensor:
+    """`result`, unless it holds NaN: then ValueError naming the argument that holds NaN, or `undefined`."""
+    if not bool(torch.isnan(result).any()):
+        return result
+    for name, tensor in tensors.items():
+        if bool(torch.isnan(tensor).any()):
+            raise ValueError(f"{name}: expected numbers on the extended real line, got NaN")
+    raise ValueError(undefined)
+
+
+def _widened(tensor: torch.Tensor) -> torch.Tensor:
+    """float16 and bfloat16 as float32 (their rounding would decide small KLs); other dtypes unchanged."""
+    return tensor.float() if tensor.dtype in (torch.float16, torch.bfloat16) else tensor
+
+
+class _ExpMinusOneMinus(torch.autograd.Function):
+    """e^t - 1 - t with its derivative e^t - 1 = expm1(t): autograd through expm1(t) - t would form (expm1(t) + 1)
+    - 1, the cancellation the forward avoids."""
+
+    @staticmethod
+    def forward(ctx, t):
+        ctx.save_for_backward(t)
+        small = t.abs() < SERIES_RADIUS
+        near = torch.where(small, t, torch.zeros_like(t))
+        series = torch.zeros_like(t)
+        for n in reversed(range(SERIES_TERMS)):
+            series = series * near + 1.0 / math.factorial(n + 2)
+        far = torch.where(small | torch.isinf(t), torch.ones_like(t), t)
+        direct = torch.where(torch.isinf(t), torch.full_like(t, math.inf), torch.expm1(far) - far)
+        return torch.where(small, near * near * series, direct)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (t,) = ctx.saved_tensors
+        return grad * torch.expm1(t)
+
+
+def exp_minus_one_minus(t: torch.Tensor) -> torch.Tensor:
+    """phi(t) = e^t - 1 - t >= 0 as `reference.vae.exp_minus_one_minus` computes it (expm1(t) - t for |t| >= 1/4,
+    its Taylor series below, +inf at t = +-inf), with the derivative expm1(t)."""
+    return _ExpMinusOneMinus.apply(t)
 
 
 # ---------------------------------------------------------------- KL divergences
@@ -104,12 +179,18 @@ def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tenso
     """KL(N(mu, diag(sigma^2)) || N(0, I)) = 1/2 sum_m (mu_m^2 + sigma_m^2 - 1 - log sigma_m^2), in nats per datum.
 
     Seed 002 Problem 1.7 (claim 002-1.7-kl) and seed 003 (17) (claim 003-eq17), with sigma^2 = e^logvar;
-    mu, logvar (B, k) -> (B,).
+    mu, logvar (..., k) of one shape -> (...).
+    e^v - 1 - v is computed as `exp_minus_one_minus` (its series near 0, expm1(v) - v beyond), in float32 at
+    least, so the KL is never negative (float16 at logvar = 0.001 gave a negative KL from e^v - 1 - v); +inf at
+    infinite arguments. Raises ValueError naming the argument for shapes that differ, a non-floating dtype, or NaN.
     Claims: 000-2-kl-y, 000-2-kl-z, 001-4b2-integrand, 001-4b2-kl, 002-1.7-entropy, 002-1.7-cross, 002-1.7-kl, 003-eq17,
     003-eq18.
     """
-    # 0.5 * sum(mu^2 + sigma^2 - 1 - log sigma^2)
-    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(dim=-1)
+    _check_same_shape({"mu": _floating("mu", mu), "logvar": _floating("logvar", logvar)},
+                      "means and log-variances (..., k) of one shape")
+    kl = 0.5 * (_widened(mu).pow(2) + exp_minus_one_minus(_widened(logvar))).sum(dim=-1)
+    return _refuse_undefined(kl, {"mu": mu, "logvar": logvar}, "mu, logvar: no KL is defined here").to(
+        torch.promote_types(mu.dtype, logvar.dtype))
 
 
 def kl_to_standard_normal_backward(mu: torch.Tensor, logvar: torch.Tensor):
@@ -123,23 +204,100 @@ def kl_to_standard_normal_backward(mu: torch.Tensor, logvar: torch.Tensor):
 def kl_normal(mu_p, logvar_p, mu_q, logvar_q) -> torch.Tensor:
     """KL(N(mu_p, s_p^2) || N(mu_q, s_q^2)) of seed 003 (10) (claim 003-eq10), in nats, summed over the last axis:
     log(s_q / s_p) + (s_p^2 + (mu_q - mu_p)^2) / (2 s_q^2) - 1/2 per coordinate, s^2 = e^logvar. The four
-    arguments broadcast against each other; (..., k) -> (...).
+    arguments have one shape (..., k) -> (...). Computed as 1/2 [phi(logvar_p - logvar_q) + (mu_q - mu_p)^2
+    e^{-logvar_q}], phi = exp_minus_one_minus, so p = q gives 0 at every logvar. Raises ValueError naming the
+    argument for another shape (a (k, k) covariance among them: see kl_normal_full_covariance), a non-floating
+    dtype, NaN, or infinite arguments without a limit.
     Claims: 003-eq5, 003-eq6, 003-eq7, 003-eq8, 003-eq9, 003-eq10, 003-eq10-zero, 003-eq11, 003-eq11-expansion,
     003-eq11-algebra, 003-eq12, 003-eq13.
     """
-    # log(s_q / s_p) + (s_p^2 + (mu_q - mu_p)^2) / (2 s_q^2) - 1/2
-    terms = 0.5 * (logvar_q - logvar_p) + (logvar_p.exp() + (mu_q - mu_p).pow(2)) / (2.0 * logvar_q.exp()) - 0.5
-    return terms.sum(dim=-1)
+    tensors = {"mu_p": mu_p, "logvar_p": logvar_p, "mu_q": mu_q, "logvar_q": logvar_q}
+    for name, tensor in tensors.items():
+        _floating(name, tensor)
+    _check_same_shape(tensors, "means and log-variances (..., k), all four of one shape (for (k, k) covariance "
+                               "matrices use kl_normal_full_covariance)")
+    mu_p, logvar_p, mu_q, logvar_q = (_widened(tensor) for tensor in tensors.values())
+    difference = mu_q - mu_p
+    moved = difference != 0
+    safe_logvar_q = torch.where(moved, logvar_q, torch.zeros_like(logvar_q))
+    shift = torch.where(moved, (difference * torch.exp(-safe_logvar_q / 2)).pow(2), torch.zeros_like(difference))
+    kl = 0.5 * (exp_minus_one_minus(logvar_p - logvar_q) + shift).sum(dim=-1)
+    kl = _refuse_undefined(kl, tensors, "mu_p, mu_q, logvar_p, logvar_q: no limit where both means or both "
+                                        "log-variances are infinite, or an infinite mean meets logvar_q = +inf")
+    return kl.to(torch.promote_types(tensors["mu_p"].dtype, tensors["logvar_q"].dtype))
+
+
+def _cholesky(name: str, covariance: torch.Tensor) -> torch.Tensor:
+    """Lower Cholesky factors of symmetric positive-definite matrices (..., k, k); ValueError naming `name`."""
+    if not bool(torch.isfinite(covariance).all()):
+        raise ValueError(f"{name}: expected finite covariance matrices")
+    scale = covariance.abs().amax() if covariance.numel() else covariance.new_zeros(())
+    if bool(((covariance - covariance.mT).abs() > 1e-12 * scale if covariance.dtype == torch.float64
+             else (covariance - covariance.mT).abs() > 1e-6 * scale).any()):
+        raise ValueError(f"{name}: expected symmetric covariance matrices")
+    factor, info = torch.linalg.cholesky_ex(covariance)
+    if bool((info != 0).any()):
+        raise ValueError(f"{name}: expected positive-definite covariance matrices")
+    return factor
+
+
+def kl_normal_full_covariance(mu_p: torch.Tensor, cov_p: torch.Tensor, mu_q: torch.Tensor, cov_q: torch.Tensor):
+    """KL(N(mu_p, Sigma_p) || N(mu_q, Sigma_q)) = 1/2 [tr(Sigma_q^-1 Sigma_p) + d^T Sigma_q^-1 d - k
+    + ln(|Sigma_q| / |Sigma_p|)], d = mu_q - mu_p, through Cholesky factors as in `reference.vae`.
+
+    mu_p, mu_q (..., k) and cov_p, cov_q (..., k, k) -> (...), nats. ValueError naming the argument for mismatched
+    shapes, a non-floating dtype, non-finite entries, or a matrix that is not symmetric positive-definite.
+    """
+    for name, tensor in (("mu_p", mu_p), ("cov_p", cov_p), ("mu_q", mu_q), ("cov_q", cov_q)):
+        _floating(name, tensor)
+    _check_same_shape({"mu_p": mu_p, "mu_q": mu_q}, "means (..., k) of one shape")
+    expected = tuple(mu_p.shape) + tuple(mu_p.shape[-1:])
+    for name, covariance in (("cov_p", cov_p), ("cov_q", cov_q)):
+        if tuple(covariance.shape) != expected:
+            raise ValueError(f"{name}: expected covariance matrices of shape (..., k, k) = {expected} to match the "
+                             f"means {tuple(mu_p.shape)}, got {tuple(covariance.shape)}")
+    for name, mean in (("mu_p", mu_p), ("mu_q", mu_q)):
+        if not bool(torch.isfinite(mean).all()):
+            raise ValueError(f"{name}: expected finite means")
+    factor_p, factor_q = _cholesky("cov_p", cov_p), _cholesky("cov_q", cov_q)
+    whitened_p = torch.linalg.solve_triangular(factor_q, factor_p, upper=False)  # (..., k, k)
+    whitened_d = torch.linalg.solve_triangular(factor_q, (mu_q - mu_p).unsqueeze(-1), upper=False).squeeze(-1)
+    log_det_ratio = 2.0 * (torch.diagonal(factor_q, dim1=-2, dim2=-1).log()
+                           - torch.diagonal(factor_p, dim1=-2, dim2=-1).log()).sum(dim=-1)
+    return 0.5 * (whitened_p.pow(2).sum(dim=(-2, -1)) + whitened_d.pow(2).sum(dim=-1) - mu_p.shape[-1] + log_det_ratio)
 
 
 # ---------------------------------------------------------------- decoders and their log-likelihoods
 
 
+def _check_bernoulli(x: torch.Tensor, logits: torch.Tensor) -> None:
+    _floating("x", x)
+    _floating("logits", logits)
+    try:
+        torch.broadcast_shapes(x.shape, logits.shape)
+    except RuntimeError:
+        raise ValueError(f"x: expected a shape that broadcasts with logits {tuple(logits.shape)}, "
+                         f"got {tuple(x.shape)}") from None
+    if logits.ndim == 0:
+        raise ValueError("logits: expected a tensor (..., D), got a scalar")
+    if not bool(((x >= 0) & (x <= 1)).all()):
+        raise ValueError("x: expected pixel values in [0, 1]")
+    if bool(torch.isnan(logits).any()):
+        raise ValueError("logits: expected numbers on the extended real line, got NaN")
+
+
 def bernoulli_log_likelihood(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
     """log p(x | z) = sum_d x_d l_d - log(1 + e^{l_d}) in nats, l the decoder's logits: the Bernoulli
-    decoder of seed 003 (1). Sums the last axis: x, logits (..., D) -> (...); x broadcasts against logits.
+    decoder of seed 003 (1), computed as sum_d x_d log sigmoid(l_d) + (1 - x_d) log sigmoid(-l_d): no cancelling
+    terms, and 0 or -inf at l = +-inf. Sums the last axis: x, logits (..., D) -> (...); x in [0, 1] broadcasts
+    against logits. Raises ValueError naming the argument for x outside [0, 1] or NaN logits.
     """
-    return -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(dim=-1)
+    _check_bernoulli(x, logits)
+    x = x.expand_as(logits) if x.shape != logits.shape and x.ndim <= logits.ndim else x
+    zeros = torch.zeros((), dtype=logits.dtype, device=logits.device)
+    on = torch.where(x == 0, zeros, x * F.logsigmoid(logits))
+    off = torch.where(x == 1, zeros, (1 - x) * F.logsigmoid(-logits))
+    return (on + off).sum(dim=-1)
 
 
 def bernoulli_log_likelihood_backward(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
@@ -149,15 +307,41 @@ def bernoulli_log_likelihood_backward(x: torch.Tensor, logits: torch.Tensor) -> 
         return torch.autograd.grad(bernoulli_log_likelihood(x, logits).sum(), logits)[0]
 
 
+def _check_gaussian(x: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor) -> None:
+    tensors = {"x": x, "mean": mean, "logvar": logvar}
+    for name, tensor in tensors.items():
+        _floating(name, tensor)
+    shapes = [tuple(tensor.shape) for tensor in tensors.values()]
+    try:
+        torch.broadcast_shapes(*(tensor.shape for tensor in tensors.values()))
+    except RuntimeError:
+        raise ValueError(f"x, mean, logvar: expected shapes that broadcast, got {shapes}") from None
+    if max(len(shape) for shape in shapes) == 0:
+        raise ValueError("x: expected a tensor (..., D), got a scalar")
+    for name, tensor in tensors.items():
+        if bool(torch.isnan(tensor).any()):
+            raise ValueError(f"{name}: expected numbers on the extended real line, got NaN")
+    if bool((torch.isinf(x) & (x == mean)).any()):
+        raise ValueError("x, mean: no density where both are the same infinity")
+
+
 def gaussian_log_likelihood(x: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """log N(x; mean, diag(e^logvar)) = -1/2 sum_d (log 2 pi + logvar_d + (x_d - mean_d)^2 e^{-logvar_d}), nats.
 
     The Gaussian decoder of seed 001 4.a, and the density of q(z | x) and p(z) = N(z; 0, I). Sums the last axis:
-    x, mean, logvar (..., D), broadcasting, -> (...).
+    x, mean, logvar (..., D), broadcasting, -> (...). x = mean contributes -1/2 (log 2 pi + logvar) at every
+    logvar (no 0 * e^750); limits at infinite arguments as `reference.vae`. Raises ValueError naming the argument
+    for NaN, x and mean the same infinity, or shapes that do not broadcast.
     Claims: 003-eq2, 003-eq3.
     """
-    # -1/2 sum(log 2 pi + logvar + (x - mean)^2 / sigma^2)
-    return -0.5 * (LOG_2PI + logvar + (x - mean).pow(2) * torch.exp(-logvar)).sum(dim=-1)
+    _check_gaussian(x, mean, logvar)
+    difference = x - mean
+    zero_distance = (difference == 0) | (logvar == math.inf)
+    safe_logvar = torch.where(zero_distance, torch.zeros_like(logvar), logvar)
+    distance = torch.where(zero_distance, torch.zeros_like(difference), (difference * torch.exp(-safe_logvar / 2)).pow(2))
+    exponent = torch.where((logvar == -math.inf) & (difference != 0), torch.full_like(distance, math.inf),
+                           logvar + distance)
+    return -0.5 * (LOG_2PI + exponent).sum(dim=-1)
 
 
 def gaussian_log_likelihood_backward(x: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor):
@@ -173,7 +357,9 @@ def decode(params: dict, z: torch.Tensor, decoder: str = "bernoulli", activation
     for z (..., k).
 
     Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
+    Raises ValueError naming z unless its last axis is the decoder's k.
     """
+    check_latents(params, z)
     out = mlp_forward(params["decoder"], z, activation)
     return out if check_decoder(decoder) == "bernoulli" else split_halves(out)
 
@@ -195,7 +381,10 @@ def log_likelihood(params: dict, x: torch.Tensor, z: torch.Tensor, decoder: str 
 
     Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
     Claims: 003-eq19.
+    Raises ValueError naming the argument when x, eps or z do not fit the networks (widths, batch, latent size,
+    the decoder's outputs) or a Bernoulli decoder's x leaves [0, 1].
     """
+    check_decoder_inputs(params, x, z, decoder)
     out = mlp_forward(params["decoder"], z, activation)  # (B, r, D or 2D)
     return decoder_log_likelihood(x.unsqueeze(1), out, decoder)
 
@@ -210,7 +399,10 @@ def elbo(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = "berno
     Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
     Claims: 001-4b-variational, 001-4b-bound, 001-4b1-expectation, 001-4b1-mc, 001-4b1-first-term, 002-1.1-chain,
     002-1.2-decomposition, 003-eq14, 003-eq15, 003-eq19.
+    Raises ValueError naming the argument when x, eps or z do not fit the networks (widths, batch, latent size,
+    the decoder's outputs) or a Bernoulli decoder's x leaves [0, 1].
     """
+    check_model_inputs(params, x=x, eps=eps, decoder=decoder)
     mu, logvar = encode(params, x, activation)
     z = reparameterize(mu, logvar, eps)  # (B, r, k)
     return log_likelihood(params, x, z, decoder, activation).mean(dim=1) - kl_to_standard_normal(mu, logvar)
@@ -222,7 +414,10 @@ def negative_elbo(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str
 
     Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
     Claims: 001-4b3-objective, 001-4c-loss.
+    Raises ValueError naming the argument when x, eps or z do not fit the networks (widths, batch, latent size,
+    the decoder's outputs) or a Bernoulli decoder's x leaves [0, 1].
     """
+    check_model_inputs(params, x=x, eps=eps, decoder=decoder)
     batch, samples, _ = eps.shape
     mu, logvar = encode(params, x, activation)
     z = reparameterize(mu, logvar, eps)
@@ -233,8 +428,8 @@ def negative_elbo(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str
         mean, out_logvar = split_halves(out)
         # 1/2 sum(log 2 pi + logvar + (x - mean)^2 / sigma^2)
         reconstruction = 0.5 * (LOG_2PI + out_logvar + (x.unsqueeze(1) - mean).pow(2) * torch.exp(-out_logvar)).sum()
-    # 0.5 * sum(mu^2 + sigma^2 - 1 - log sigma^2)
-    kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum()
+    # 0.5 * sum(mu^2 + sigma^2 - 1 - log sigma^2), the last three as expm1(logvar) - logvar
+    kl = 0.5 * (mu.pow(2) + torch.expm1(logvar) - logvar).sum()
     return reconstruction / (batch * samples) + kl / batch
 
 
@@ -244,7 +439,10 @@ def negative_elbo_gradients(params: dict, x: torch.Tensor, eps: torch.Tensor, de
 
     Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
     Claims: 003-eq22.
+    Raises ValueError naming the argument when x, eps or z do not fit the networks (widths, batch, latent size,
+    the decoder's outputs) or a Bernoulli decoder's x leaves [0, 1].
     """
+    check_model_inputs(params, x=x, eps=eps, decoder=decoder)
     leaves = [leaf.detach().clone().requires_grad_(True) for leaf in tree_leaves(params)]
     with torch.enable_grad():
         loss = negative_elbo(tree_unflatten(params, leaves), x, eps, decoder, activation)
@@ -259,7 +457,11 @@ def elbo_two_latent(params: dict, x: torch.Tensor, eps_y: torch.Tensor, eps_z: t
 
     Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
     Claims: 000-2-elbo, 000-2-reparam, 000-2-reparam-z, 000-2-recon, 000-2-elbo-final, 000-2-kl-y, 000-2-kl-z.
+    Raises ValueError naming the argument when x, eps or z do not fit the networks (widths, batch, latent size,
+    the decoder's outputs) or a Bernoulli decoder's x leaves [0, 1].
     """
+    check_model_inputs(params, x=x, eps=(eps_y, eps_z), decoder=decoder, encoders=TWO_ENCODERS,
+                       eps_names=TWO_NOISES)
     mu_y, logvar_y = split_halves(mlp_forward(params["encoder_y"], x, activation))
     mu_z, logvar_z = split_halves(mlp_forward(params["encoder_z"], x, activation))
     yz = torch.cat([reparameterize(mu_y, logvar_y, eps_y), reparameterize(mu_z, logvar_z, eps_z)], dim=-1)
@@ -272,7 +474,11 @@ def negative_elbo_two_latent_gradients(params: dict, x, eps_y, eps_z, decoder: s
     per datum, the gradients in the parameter container's structure.
 
     Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
+    Raises ValueError naming the argument when x, eps or z do not fit the networks (widths, batch, latent size,
+    the decoder's outputs) or a Bernoulli decoder's x leaves [0, 1].
     """
+    check_model_inputs(params, x=x, eps=(eps_y, eps_z), decoder=decoder, encoders=TWO_ENCODERS,
+                       eps_names=TWO_NOISES)
     leaves = [leaf.detach().clone().requires_grad_(True) for leaf in tree_leaves(params)]
     with torch.enable_grad():
         loss = -elbo_two_latent(tree_unflatten(params, leaves), x, eps_y, eps_z, decoder, activation).mean()
@@ -288,7 +494,10 @@ def log_importance_weights(params: dict, x: torch.Tensor, eps: torch.Tensor, dec
     seed 002 Problem 1.4; x (B, D), eps (B, K, k) -> (B, K).
 
     Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
+    Raises ValueError naming the argument when x, eps or z do not fit the networks (widths, batch, latent size,
+    the decoder's outputs) or a Bernoulli decoder's x leaves [0, 1].
     """
+    check_model_inputs(params, x=x, eps=eps, decoder=decoder)
     mu, logvar = encode(params, x, activation)
     z = reparameterize(mu, logvar, eps)  # (B, K, k)
     log_prior = -0.5 * (LOG_2PI + z.pow(2)).sum(dim=-1)
@@ -302,7 +511,10 @@ def elbo_monte_carlo(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: 
 
     Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
     Claims: 002-1.4-mc, 002-1.5-mc.
+    Raises ValueError naming the argument when x, eps or z do not fit the networks (widths, batch, latent size,
+    the decoder's outputs) or a Bernoulli decoder's x leaves [0, 1].
     """
+    check_model_inputs(params, x=x, eps=eps, decoder=decoder)
     return log_importance_weights(params, x, eps, decoder, activation).mean(dim=1)
 
 
@@ -312,7 +524,10 @@ def iwae_bound(params: dict, x: torch.Tensor, eps: torch.Tensor, decoder: str = 
 
     Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
     Claims: 003-eq15.
+    Raises ValueError naming the argument when x, eps or z do not fit the networks (widths, batch, latent size,
+    the decoder's outputs) or a Bernoulli decoder's x leaves [0, 1].
     """
+    check_model_inputs(params, x=x, eps=eps, decoder=decoder)
     weights = log_importance_weights(params, x, eps, decoder, activation)
     return torch.logsumexp(weights, dim=1) - math.log(weights.shape[1])
 

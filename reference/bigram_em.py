@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from elbocheck.reference.sampler import inverse_cdf
+
 ROW_SUM_TOL = 1e-4
 
 
@@ -102,7 +104,11 @@ def mle_counts(sentences, latents, V: int, m: int) -> tuple[np.ndarray, np.ndarr
 
 
 def normalize_rows(counts: np.ndarray) -> np.ndarray:
-    """Each row divided by its sum; a row summing to zero becomes uniform (the rule for rows without data)."""
+    """Each row divided by its sum; a row summing to zero becomes uniform (the rule for rows without data).
+    ValueError naming `counts` unless it is a matrix of finite non-negative numbers."""
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.ndim != 2 or not np.all(np.isfinite(counts)) or np.any(counts < 0):
+        raise ValueError(f"counts: expected a matrix of finite non-negative (expected) counts, got shape {counts.shape}")
     normalized = np.empty_like(counts)
     for row in range(counts.shape[0]):
         total = counts[row].sum()
@@ -117,8 +123,13 @@ def posterior(A: np.ndarray, B: np.ndarray, prev: int, word: int) -> np.ndarray:
     """E-step for one token, seed 000 Problem 1.2 (claim 000-1.2-estep):
     p(z | x_{t-1}, x_t) = A[x_{t-1}, z] B[z, x_t] / sum_z' A[x_{t-1}, z'] B[z', x_t].
     Claims: 000-1.2-estep, 001-1a-lemma, 001-1a-stationarity, 001-1a-alpha, 001-1a-qstar, 001-1a-value, 001-1b,
-    001-2-estep.
+    001-2-estep. Raises ValueError naming `prev` or `word` outside 0..V and 1..V.
     """
+    V = B.shape[1]
+    if not 0 <= int(prev) <= V or int(prev) != prev:
+        raise ValueError(f"prev: expected a context in 0..V = 0..{V} (0 for the start symbol), got {prev!r}")
+    if not 1 <= int(word) <= V or int(word) != word:
+        raise ValueError(f"word: expected a token id in 1..V = 1..{V}, got {word!r}")
     joint = np.array([A[prev, z] * B[z, word - 1] for z in range(A.shape[1])])  # (m,)
     total = joint.sum()
     if total <= 0.0:
@@ -263,7 +274,10 @@ def sample_corpus(A: np.ndarray, B: np.ndarray, lengths, uniforms: np.ndarray) -
     """Sentences drawn from the model, token by token: z_t ~ A[x_{t-1}], x_t ~ B[z_t] (seed 000 Problem 1).
 
     Each draw is the inverse CDF of the uniforms passed in: token k of the corpus (sentence by sentence) uses
-    uniforms[k, 0] for z and uniforms[k, 1] for x; z = #{j : cdf_j <= u}.
+    uniforms[k, 0] for z and uniforms[k, 1] for x, by the half-open rule of `reference.sampler.inverse_cdf` (claim
+    004-2a): the index i with c_{i-1} <= u < c_i, so a state or word of probability 0 is never drawn, even where a
+    row's cumulative sum rounds below u (the row [.7, .2, .1, 0] sums to 1 - 2^-53 and u = 1 - 2^-53 gives
+    word 3, not 4).
     """
     V, m = check_params(A, B)
     lengths = np.asarray(lengths)
@@ -272,16 +286,14 @@ def sample_corpus(A: np.ndarray, B: np.ndarray, lengths, uniforms: np.ndarray) -
     uniforms = np.asarray(uniforms, dtype=np.float64)
     if uniforms.shape != (int(lengths.sum()), 2) or np.any(uniforms < 0) or np.any(uniforms >= 1):
         raise ValueError(f"uniforms: expected shape ({int(lengths.sum())}, 2) with values in [0, 1)")
-    cdf_A = np.cumsum(A, axis=1)  # (V+1, m)
-    cdf_B = np.cumsum(B, axis=1)  # (m, V)
     sentences = []
     k = 0
     for length in lengths:
         sentence = np.empty(int(length), dtype=np.int64)
         prev = 0
         for t in range(int(length)):
-            z = min(int(np.searchsorted(cdf_A[prev], uniforms[k, 0], side="right")), m - 1)
-            word = min(int(np.searchsorted(cdf_B[z], uniforms[k, 1], side="right")), V - 1) + 1
+            z = inverse_cdf(A[prev], uniforms[k, 0])
+            word = inverse_cdf(B[z], uniforms[k, 1]) + 1
             sentence[t] = word
             prev = word
             k += 1

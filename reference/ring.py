@@ -15,6 +15,8 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import logsumexp
 
+from elbocheck.reference.sampler import inverse_cdf
+
 _LABELS = (-1, 0, 1)
 _MAX_ENUMERATED_N = 14
 FIT_BOUND = 20.0
@@ -43,6 +45,8 @@ def _node_fields(h, N: int) -> np.ndarray:
         return np.full(N, float(fields))
     if fields.shape != (N,):
         raise ValueError(f"h: expected a scalar or node fields of shape ({N},), got shape {fields.shape}")
+    if not np.all(np.isfinite(fields)):
+        raise ValueError("h: expected finite numbers")
     return fields
 
 
@@ -56,6 +60,8 @@ def score(Y, J: float = 1.0, h=None) -> np.ndarray:
     rows = labels.reshape(-1, labels.shape[-1])  # (S, N)
     N = rows.shape[1]
     fields = _node_fields(h, N)
+    if not np.isfinite(J):
+        raise ValueError(f"J: expected a finite number, got {J!r}")
     scores = np.empty(len(rows))
     for row_index, y in enumerate(rows):
         edges = 0.0
@@ -201,7 +207,8 @@ def expected_statistics(J, h) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sample(J: float, h, num_samples: int, rng: np.random.Generator) -> np.ndarray:
-    """`num_samples` labellings drawn exactly from P_s by enumerating it; h is (N,). Returns (num_samples, N)."""
+    """`num_samples` labellings drawn exactly from P_s by enumerating it, each by the inverse CDF of one uniform
+    (the half-open rule of `reference.sampler.inverse_cdf`); h is (N,). Returns (num_samples, N)."""
     fields = np.asarray(h, dtype=np.float64)
     if fields.ndim != 1:
         raise ValueError(f"h: expected node fields of shape (N,), got shape {fields.shape}")
@@ -209,7 +216,8 @@ def sample(J: float, h, num_samples: int, rng: np.random.Generator) -> np.ndarra
         raise ValueError(f"num_samples: expected an integer >= 0, got {num_samples!r}")
     Y, scores = _all_scores(float(J), fields)
     probabilities = np.exp(scores - logsumexp(scores))
-    return Y[rng.choice(len(Y), size=int(num_samples), p=probabilities / probabilities.sum())]
+    uniforms = rng.random(int(num_samples))
+    return Y[np.array([inverse_cdf(probabilities, u) for u in uniforms], dtype=np.int64)]
 
 
 def _root_on_bound(gradient) -> float:

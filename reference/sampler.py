@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from elbocheck.shared.sampler import SUM_TOLERANCE, check_temperature
+from elbocheck.shared.sampler import SUM_TOLERANCE, check_strings, check_temperature
 
 
 def check_distribution(P, name: str = "P") -> None:
@@ -129,6 +129,7 @@ def string_probabilities(P: np.ndarray, Q: np.ndarray, strings: np.ndarray) -> n
     """p(w) = P[w_1] prod_t Q[w_t, w_{t+1}] for each string of `strings` (N, T); (N,)."""
     check_bigram(P, Q)
     strings = np.asarray(strings)
+    check_strings(strings, P.shape[0])
     probabilities = np.empty(strings.shape[0])
     for n, string in enumerate(strings):
         p = P[string[0]]

@@ -13,12 +13,16 @@ documents write them; the backward pass sits next to each forward.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from elbocheck.reference._nn import mlp_backward, mlp_forward, sigmoid
 from elbocheck.shared.nn import init_mlp
 from elbocheck.shared.params import tree_leaves, tree_map  # noqa: F401  (public, as in fast.vae)
 from elbocheck.shared.vae import DECODERS, LOG_2PI, check_decoder, decoder_output_dim  # noqa: F401
+from elbocheck.shared.vae import SERIES_RADIUS, SERIES_TERMS, TWO_ENCODERS, TWO_NOISES
+from elbocheck.shared.vae import check_decoder_inputs, check_latents, check_model_inputs, check_reparameterization
 
 
 def init_params(input_dim: int, latent: int, hidden, decoder: str, rng: np.random.Generator) -> dict:
@@ -51,6 +55,7 @@ def split_halves(out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def encode(params: dict, x: np.ndarray, activation: str = "relu") -> tuple[np.ndarray, np.ndarray]:
     """[mu(x), logvar(x)] = MLP_phi(x), the parameters of q(z | x), seed 002 Problem 2.3; x (B, D) -> two (B, k)."""
+    check_model_inputs(params, x=x)
     out, _ = mlp_forward(params["encoder"], x, activation)  # (B, 2k)
     return split_halves(out)
 
@@ -64,6 +69,7 @@ def reparameterize(mu: np.ndarray, logvar: np.ndarray, eps: np.ndarray) -> np.nd
     Claims: 000-2-reparam, 000-2-reparam-z, 001-4b1-reparam, 001-4b-reparam, 002-1.5-reparam, 002-1.5-lotus,
     002-2.4-reparam, 004-3a.
     """
+    check_reparameterization(mu, logvar, eps)
     batch, samples, _ = eps.shape
     z = np.empty_like(eps)
     for i in range(batch):
@@ -79,6 +85,7 @@ def reparameterize_backward(grad_z: np.ndarray, logvar: np.ndarray, eps: np.ndar
     grad_z, eps (B, r, k), logvar (B, k) -> (grad_mu, grad_logvar), each (B, k).
     Claims: 003-eq20, 003-eq22.
     """
+    check_reparameterization(logvar, logvar, eps, grad_z)
     batch, samples, _ = eps.shape
     grad_mu = np.zeros_like(logvar)
     grad_logvar = np.zeros_like(logvar)
@@ -90,43 +97,164 @@ def reparameterize_backward(grad_z: np.ndarray, logvar: np.ndarray, eps: np.ndar
     return grad_mu, grad_logvar
 
 
+# ---------------------------------------------------------------- argument checks of the densities and KLs
+
+
+def _floats(name: str, value) -> np.ndarray:
+    """`value` as a float64 array; ValueError naming `name` unless it holds real numbers."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "fiub":
+        raise ValueError(f"{name}: expected an array of real numbers, got dtype {array.dtype}")
+    return array.astype(np.float64)
+
+
+def _check_same_shape(arrays: dict, what: str) -> None:
+    """ValueError naming the first argument whose shape differs from the first one's, or a 0-d first argument."""
+    (first, reference), *others = arrays.items()
+    if reference.ndim == 0:
+        raise ValueError(f"{first}: expected {what}, got a scalar")
+    for name, array in others:
+        if array.shape != reference.shape:
+            raise ValueError(f"{name}: expected {what}, the shape of {first} {reference.shape}, got {array.shape}")
+
+
+def _refuse_undefined(result: np.ndarray, arrays: dict, undefined: str) -> np.ndarray:
+    """`result`, unless it holds NaN: then ValueError naming the argument that holds NaN, or saying which
+    combination of infinite arguments has no limit (`undefined`)."""
+    if not np.any(np.isnan(result)):
+        return result
+    for name, array in arrays.items():
+        if np.any(np.isnan(array)):
+            raise ValueError(f"{name}: expected numbers on the extended real line, got NaN")
+    raise ValueError(undefined)
+
+
+
+
+def exp_minus_one_minus(t: np.ndarray) -> np.ndarray:
+    """phi(t) = e^t - 1 - t >= 0, accurate to rounding for every t: expm1(t) - t for |t| >= 1/4 (no cancellation of
+    e^t against 1), the Taylor series t^2 sum_n t^n / (n+2)! below (where expm1(t) - t would still lose the digits
+    of t^2 / 2 to those of t, and give 0 for |t| < 1e-16); +inf at t = +-inf."""
+    t = np.asarray(t, dtype=np.float64)
+    small = np.abs(t) < SERIES_RADIUS
+    near = np.where(small, t, 0.0)
+    series = np.zeros_like(t)
+    for n in reversed(range(SERIES_TERMS)):
+        series = series * near + 1.0 / math.factorial(n + 2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        direct = np.where(np.isinf(t), np.inf, np.expm1(t) - t)
+    return np.where(small, near * near * series, direct)
+
+
 # ---------------------------------------------------------------- KL divergences
 
 
 def kl_to_standard_normal(mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
-    """KL(N(mu, diag(sigma^2)) || N(0, I)) = 1/2 sum_m (mu_m^2 + sigma_m^2 - 1 - log sigma_m^2), per datum (B,).
+    """KL(N(mu, diag(sigma^2)) || N(0, I)) = 1/2 sum_m (mu_m^2 + sigma_m^2 - 1 - log sigma_m^2), per datum.
 
     Seed 002 Problem 1.7 (claim 002-1.7-kl) and seed 003 (17) (claim 003-eq17). Seed 003 (18) writes -M where -M/2
     belongs (claim 003-eq18), and seed 001 4.b.2 writes the determinant |Sigma| where the trace tr Sigma belongs
     (claim 001-4b2-kl); the correct form is 1/2 (||mu||^2 + tr Sigma - k - log |Sigma|).
+
+    sigma^2 - 1 - log sigma^2 is computed as expm1(logvar) - logvar (no cancellation near logvar = 0, so the KL is
+    never negative); infinite mu or logvar give +inf. mu, logvar (..., k) of one shape -> (...), nats per datum.
+    ValueError naming the argument for other shapes, non-real dtypes or NaN.
     Claims: 000-2-kl-y, 000-2-kl-z, 001-4b2-integrand, 001-4b2-kl, 002-1.7-entropy, 002-1.7-cross, 002-1.7-kl, 003-eq17,
     003-eq18.
     """
-    batch, latent = mu.shape
-    kl = np.zeros(batch)
-    for i in range(batch):
+    mu, logvar = _floats("mu", mu), _floats("logvar", logvar)
+    _check_same_shape({"mu": mu, "logvar": logvar}, "means and log-variances (..., k) of one shape")
+    latent = mu.shape[-1]
+    flat_mu, flat_logvar = mu.reshape(-1, latent), logvar.reshape(-1, latent)
+    kl = np.zeros(flat_mu.shape[0])
+    for i in range(flat_mu.shape[0]):
         for m in range(latent):
-            kl[i] += 0.5 * (mu[i, m] ** 2 + np.exp(logvar[i, m]) - 1.0 - logvar[i, m])
-    return kl
+            kl[i] += 0.5 * (flat_mu[i, m] ** 2 + exp_minus_one_minus(flat_logvar[i, m]))
+    kl = kl.reshape(mu.shape[:-1])
+    return _refuse_undefined(kl, {"mu": mu, "logvar": logvar}, "mu, logvar: no KL is defined here")
 
 
 def kl_to_standard_normal_backward(mu: np.ndarray, logvar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """dKL/dmu = mu and dKL/dlogvar = (exp(logvar) - 1) / 2, each (B, k)."""
-    return mu.copy(), (np.exp(logvar) - 1.0) / 2.0
+    """dKL/dmu = mu and dKL/dlogvar = (exp(logvar) - 1) / 2 = expm1(logvar) / 2, each (..., k)."""
+    mu, logvar = _floats("mu", mu), _floats("logvar", logvar)
+    _check_same_shape({"mu": mu, "logvar": logvar}, "means and log-variances (..., k) of one shape")
+    return mu.copy(), np.expm1(logvar) / 2.0
+
+
+DIAGONAL_KL_SHAPES = ("means and log-variances (..., k), all four of one shape (for (k, k) covariance matrices "
+                      "use kl_normal_full_covariance)")
 
 
 def kl_normal(mu_p: np.ndarray, logvar_p: np.ndarray, mu_q: np.ndarray, logvar_q: np.ndarray) -> np.ndarray:
     """KL(p || q) = log(s_q / s_p) + (s_p^2 + (mu_q - mu_p)^2) / (2 s_q^2) - 1/2 per coordinate, summed over the
     last axis, for p = N(mu_p, s_p^2) and q = N(mu_q, s_q^2): seed 003 (10) (claim 003-eq10).
+
+    Computed as 1/2 [phi(logvar_p - logvar_q) + (mu_q - mu_p)^2 e^{-logvar_q}] with phi(t) = e^t - 1 - t by expm1,
+    so that p = q gives 0 for every logvar (e^1000 / e^1000 is not formed) and a zero mean difference contributes
+    0 for every logvar_q. Limits at infinite arguments are returned (+inf where they exist). All four (..., k) of
+    one shape -> (...), nats. ValueError naming the argument for another shape (a (k, k) covariance matrix among
+    them), a non-real dtype, NaN, or infinite arguments without a limit (both means, or both log-variances, +inf).
     Claims: 003-eq5, 003-eq6, 003-eq7, 003-eq8, 003-eq9, 003-eq10, 003-eq10-zero, 003-eq11, 003-eq11-expansion,
     003-eq11-algebra, 003-eq12, 003-eq13.
     """
-    total = np.zeros(np.broadcast_shapes(mu_p.shape, logvar_p.shape, mu_q.shape, logvar_q.shape)[:-1])
+    arrays = {"mu_p": _floats("mu_p", mu_p), "logvar_p": _floats("logvar_p", logvar_p),
+              "mu_q": _floats("mu_q", mu_q), "logvar_q": _floats("logvar_q", logvar_q)}
+    _check_same_shape(arrays, DIAGONAL_KL_SHAPES)
+    mu_p, logvar_p, mu_q, logvar_q = arrays.values()
+    total = np.zeros(mu_p.shape[:-1])
     for m in range(mu_p.shape[-1]):
-        var_p, var_q = np.exp(logvar_p[..., m]), np.exp(logvar_q[..., m])
-        total = total + (logvar_q[..., m] - logvar_p[..., m]) / 2.0
-        total = total + (var_p + (mu_q[..., m] - mu_p[..., m]) ** 2) / (2.0 * var_q) - 0.5
-    return total
+        with np.errstate(over="ignore", invalid="ignore"):
+            difference = mu_q[..., m] - mu_p[..., m]
+            spread = exp_minus_one_minus(logvar_p[..., m] - logvar_q[..., m])
+            shift = np.where(difference == 0.0, 0.0, (difference * np.exp(-logvar_q[..., m] / 2.0)) ** 2)
+        total = total + 0.5 * (spread + shift)
+    return _refuse_undefined(total, arrays, "mu_p, mu_q, logvar_p, logvar_q: no limit where both means or both "
+                                            "log-variances are infinite, or an infinite mean meets logvar_q = +inf")
+
+
+def _cholesky(name: str, covariance: np.ndarray) -> np.ndarray:
+    """The lower Cholesky factor of one symmetric positive-definite matrix; ValueError naming `name` otherwise."""
+    if not np.all(np.isfinite(covariance)):
+        raise ValueError(f"{name}: expected finite covariance matrices")
+    scale = np.max(np.abs(covariance))
+    if np.any(np.abs(covariance - covariance.T) > 1e-12 * scale):
+        raise ValueError(f"{name}: expected symmetric covariance matrices")
+    try:
+        return np.linalg.cholesky(covariance)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"{name}: expected positive-definite covariance matrices") from None
+
+
+def kl_normal_full_covariance(mu_p: np.ndarray, cov_p: np.ndarray, mu_q: np.ndarray, cov_q: np.ndarray) -> np.ndarray:
+    """KL(N(mu_p, Sigma_p) || N(mu_q, Sigma_q)) = 1/2 [tr(Sigma_q^-1 Sigma_p) + d^T Sigma_q^-1 d - k
+    + ln(|Sigma_q| / |Sigma_p|)], d = mu_q - mu_p: the multivariate form of seed 003 (10), with full covariances.
+
+    Through the Cholesky factors Sigma = L L^T: tr = ||L_q^-1 L_p||_F^2, d^T Sigma_q^-1 d = ||L_q^-1 d||^2 and
+    ln |Sigma| = 2 sum log diag L. mu_p, mu_q (..., k) and cov_p, cov_q (..., k, k) -> (...), nats. ValueError
+    naming the argument for mismatched shapes, non-finite entries, or a matrix that is not symmetric
+    positive-definite.
+    """
+    mu_p, mu_q = _floats("mu_p", mu_p), _floats("mu_q", mu_q)
+    cov_p, cov_q = _floats("cov_p", cov_p), _floats("cov_q", cov_q)
+    _check_same_shape({"mu_p": mu_p, "mu_q": mu_q}, "means (..., k) of one shape")
+    expected = mu_p.shape + mu_p.shape[-1:]
+    for name, covariance in (("cov_p", cov_p), ("cov_q", cov_q)):
+        if covariance.shape != expected:
+            raise ValueError(f"{name}: expected covariance matrices of shape (..., k, k) = {expected} to match the "
+                             f"means {mu_p.shape}, got {covariance.shape}")
+    for name, mean in (("mu_p", mu_p), ("mu_q", mu_q)):
+        if not np.all(np.isfinite(mean)):
+            raise ValueError(f"{name}: expected finite means")
+    latent = mu_p.shape[-1]
+    flat = [array.reshape((-1,) + array.shape[mu_p.ndim - 1:]) for array in (mu_p, cov_p, mu_q, cov_q)]
+    kl = np.empty(flat[0].shape[0])
+    for i, (m_p, s_p, m_q, s_q) in enumerate(zip(*flat)):
+        factor_p, factor_q = _cholesky("cov_p", s_p), _cholesky("cov_q", s_q)
+        whitened_p = np.linalg.solve(factor_q, factor_p)  # L_q^-1 L_p, (k, k)
+        whitened_d = np.linalg.solve(factor_q, m_q - m_p)  # L_q^-1 d, (k,)
+        log_det_ratio = 2.0 * np.sum(np.log(np.diag(factor_q))) - 2.0 * np.sum(np.log(np.diag(factor_p)))
+        kl[i] = 0.5 * (np.sum(whitened_p**2) + np.sum(whitened_d**2) - latent + log_det_ratio)
+    return kl.reshape(mu_p.shape[:-1])
 
 
 # ---------------------------------------------------------------- decoders and their log-likelihoods
@@ -137,36 +265,100 @@ def _softplus(a: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, a)
 
 
+def _check_bernoulli(x, logits) -> tuple[np.ndarray, np.ndarray]:
+    x, logits = _floats("x", x), _floats("logits", logits)
+    try:
+        np.broadcast_shapes(x.shape, logits.shape)
+    except ValueError:
+        raise ValueError(f"x: expected a shape that broadcasts with logits {logits.shape}, got {x.shape}") from None
+    if logits.ndim == 0:
+        raise ValueError("logits: expected an array (..., D), got a scalar")
+    if not np.all((x >= 0.0) & (x <= 1.0)):
+        raise ValueError("x: expected pixel values in [0, 1]")
+    if np.any(np.isnan(logits)):
+        raise ValueError("logits: expected numbers on the extended real line, got NaN")
+    return x, logits
+
+
 def bernoulli_log_likelihood(x: np.ndarray, logits: np.ndarray) -> np.ndarray:
     """log p(x | z) = sum_d x_d l_d - log(1 + e^{l_d}), l = the decoder's logits: the Bernoulli decoder of seed 003 (1).
 
-    Sums over the last axis: x, logits (..., D) -> (...).
+    Computed as sum_d x_d log sigmoid(l_d) + (1 - x_d) log sigmoid(-l_d), the same function, whose terms do not
+    cancel and which holds at l = +-inf: 0 where the pixel agrees with the logit's sign, -inf where it does not.
+    x in [0, 1] and logits (..., D) broadcast; sums the last axis -> (...), nats. ValueError naming the argument
+    for x outside [0, 1], NaN logits, or shapes that do not broadcast.
     """
-    return np.sum(x * logits - _softplus(logits), axis=-1)
+    x, logits = _check_bernoulli(x, logits)
+    with np.errstate(invalid="ignore"):
+        on = np.where(x == 0.0, 0.0, x * -_softplus(-logits))
+        off = np.where(x == 1.0, 0.0, (1.0 - x) * -_softplus(logits))
+    return np.sum(on + off, axis=-1)
 
 
 def bernoulli_log_likelihood_backward(x: np.ndarray, logits: np.ndarray) -> np.ndarray:
-    """d log p / d l_d = x_d - sigmoid(l_d), (..., D)."""
-    return x - sigmoid(logits)
+    """d log p / d l_d = x_d - sigmoid(l_d), as x_d sigmoid(-l_d) - (1 - x_d) sigmoid(l_d), the derivative of the
+    form bernoulli_log_likelihood sums, which keeps 1 - sigmoid(50) = 2e-22 instead of rounding it to 0; (..., D)."""
+    x, logits = _check_bernoulli(x, logits)
+    on = np.where(x == 0.0, 0.0, x * sigmoid(-logits))
+    off = np.where(x == 1.0, 0.0, (1.0 - x) * sigmoid(logits))
+    return on - off
+
+
+def _check_gaussian(x, mean, logvar) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    arrays = {"x": _floats("x", x), "mean": _floats("mean", mean), "logvar": _floats("logvar", logvar)}
+    shapes = [array.shape for array in arrays.values()]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"x, mean, logvar: expected shapes that broadcast, got {shapes}") from None
+    if max(len(shape) for shape in shapes) == 0:
+        raise ValueError("x: expected an array (..., D), got a scalar")
+    for name, array in arrays.items():
+        if np.any(np.isnan(array)):
+            raise ValueError(f"{name}: expected numbers on the extended real line, got NaN")
+    if np.any(np.isinf(arrays["x"]) & (arrays["x"] == arrays["mean"])):
+        raise ValueError("x, mean: no density where both are the same infinity")
+    return tuple(arrays.values())
+
+
+def _squared_distance(difference: np.ndarray, logvar: np.ndarray) -> np.ndarray:
+    """(x - mean)^2 e^{-logvar} as ((x - mean) e^{-logvar / 2})^2 (1e-200 at logvar -750 is 1e-76, not 0 * inf), 0
+    where x = mean or logvar = +inf."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = difference * np.exp(-logvar / 2.0)
+        return np.where((difference == 0.0) | (logvar == np.inf), 0.0, scaled * scaled)
 
 
 def gaussian_log_likelihood(x: np.ndarray, mean: np.ndarray, logvar: np.ndarray) -> np.ndarray:
     """log N(x; mean, diag(e^logvar)) = -1/2 sum_d (log 2 pi + logvar_d + (x_d - mean_d)^2 e^{-logvar_d}).
 
-    The Gaussian decoder of seed 001 4.a, and the density of q(z | x) and p(z) = N(z; 0, I). Sums the last axis.
+    The Gaussian decoder of seed 001 4.a, and the density of q(z | x) and p(z) = N(z; 0, I). x = mean contributes
+    -1/2 (log 2 pi + logvar) for every logvar (logvar = -750: no 0 * e^750), and the limits at infinite arguments
+    are returned (logvar = -inf: +inf at x = mean, -inf elsewhere). x, mean, logvar (..., D) broadcast; sums the
+    last axis -> (...), nats. ValueError naming the argument for NaN, x and mean the same infinity, or shapes that
+    do not broadcast.
     Claims: 003-eq2, 003-eq3.
     """
-    return -0.5 * np.sum(LOG_2PI + logvar + (x - mean) ** 2 * np.exp(-logvar), axis=-1)
+    x, mean, logvar = _check_gaussian(x, mean, logvar)
+    difference = x - mean
+    with np.errstate(invalid="ignore"):
+        exponent = np.where((logvar == -np.inf) & (difference != 0.0), np.inf,
+                            logvar + _squared_distance(difference, logvar))
+    return -0.5 * np.sum(LOG_2PI + exponent, axis=-1)
 
 
 def gaussian_log_likelihood_backward(x: np.ndarray, mean: np.ndarray, logvar: np.ndarray):
     """d log N / d mean = (x - mean) e^{-logvar} and d log N / d logvar = ((x - mean)^2 e^{-logvar} - 1) / 2."""
-    scaled = (x - mean) * np.exp(-logvar)
-    return scaled, ((x - mean) * scaled - 1.0) / 2.0
+    x, mean, logvar = _check_gaussian(x, mean, logvar)
+    difference = x - mean
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = np.where(difference == 0.0, 0.0, difference * np.exp(-logvar / 2.0) * np.exp(-logvar / 2.0))
+    return scaled, (_squared_distance(difference, logvar) - 1.0) / 2.0
 
 
 def decode(params: dict, z: np.ndarray, decoder: str = "bernoulli", activation: str = "relu"):
     """The decoder F_theta(z): Bernoulli logits (B, D), or (mean, logvar) of a Gaussian decoder, each (B, D)."""
+    check_latents(params, z)
     out, _ = mlp_forward(params["decoder"], z, activation)
     return out if check_decoder(decoder) == "bernoulli" else split_halves(out)
 
@@ -191,7 +383,10 @@ def log_likelihood(params: dict, x: np.ndarray, z: np.ndarray, decoder: str = "b
     """log p(x_i | z_ij) for every datum i and sample j: x (B, D), z (B, r, k) -> (B, r).
 
     Claims: 003-eq19.
+    Raises ValueError naming the argument when x, eps or z do not fit the networks (widths, batch, latent size,
+    the decoder's outputs) or a Bernoulli decoder's x leaves [0, 1].
     """
+    check_decoder_inputs(params, x, z, decoder)
     batch, samples, _ = z.shape
     result = np.empty((batch, samples))
     for i in range(batch):
@@ -212,6 +407,7 @@ def elbo(params: dict, x: np.ndarray, eps: np.ndarray, decoder: str = "bernoulli
     Claims: 001-4b-variational, 001-4b-bound, 001-4b1-expectation, 001-4b1-mc, 001-4b1-first-term, 002-1.1-chain,
     002-1.2-decomposition, 003-eq14, 003-eq15, 003-eq19.
     """
+    check_model_inputs(params, x=x, eps=eps, decoder=decoder)
     mu, logvar = encode(params, x, activation)
     z = reparameterize(mu, logvar, eps)
     reconstruction = log_likelihood(params, x, z, decoder, activation)  # (B, r)
@@ -230,6 +426,7 @@ def negative_elbo(params: dict, x: np.ndarray, eps: np.ndarray, decoder: str = "
     not depend on B.
     Claims: 001-4b3-objective, 001-4c-loss.
     """
+    check_model_inputs(params, x=x, eps=eps, decoder=decoder)
     return float(np.mean(-elbo(params, x, eps, decoder, activation)))
 
 
@@ -270,6 +467,7 @@ def negative_elbo_gradients(
     and mlp_backward carries [dL/dmu_i, dL/dlogvar_i] through the encoder. Everything is scaled by 1/B.
     Claims: 003-eq22.
     """
+    check_model_inputs(params, x=x, eps=eps, decoder=decoder)
     check_decoder(decoder)
     batch, samples, _ = eps.shape
     grads = {"encoder": _zeros_like_layers(params["encoder"]), "decoder": _zeros_like_layers(params["decoder"])}
@@ -310,6 +508,8 @@ def elbo_two_latent(
     eps_z,ij; the document's mu + eps * sigma^2 is refuted (claim 000-2-reparam). eps_y (B, r, k_y), eps_z (B, r, k_z).
     Claims: 000-2-elbo, 000-2-reparam, 000-2-reparam-z, 000-2-recon, 000-2-elbo-final, 000-2-kl-y, 000-2-kl-z.
     """
+    check_model_inputs(params, x=x, eps=(eps_y, eps_z), decoder=decoder, encoders=TWO_ENCODERS,
+                       eps_names=TWO_NOISES)
     mu_y, logvar_y = split_halves(mlp_forward(params["encoder_y"], x, activation)[0])
     mu_z, logvar_z = split_halves(mlp_forward(params["encoder_z"], x, activation)[0])
     y = reparameterize(mu_y, logvar_y, eps_y)
@@ -332,6 +532,8 @@ def negative_elbo_two_latent_gradients(
 ):
     """(loss, dloss/dparams) of (1/B) sum_i -J_i (elbo_two_latent): dL/d[y, z] from the decoder splits into dL/dy
     and dL/dz, and each goes back through its own reparameterisation, KL and encoder."""
+    check_model_inputs(params, x=x, eps=(eps_y, eps_z), decoder=decoder, encoders=TWO_ENCODERS,
+                       eps_names=TWO_NOISES)
     check_decoder(decoder)
     batch, samples, latent_y = eps_y.shape
     grads = {key: _zeros_like_layers(layers) for key, layers in params.items()}
@@ -369,6 +571,7 @@ def log_importance_weights(
 ):
     """log w_ij = log p(x_i, z_ij) - log q(z_ij | x_i), log p(x, z) = log p(x | z) + log N(z; 0, I), seed 002
     Problem 1.4; x (B, D), eps (B, K, k) -> (B, K)."""
+    check_model_inputs(params, x=x, eps=eps, decoder=decoder)
     mu, logvar = encode(params, x, activation)
     z = reparameterize(mu, logvar, eps)  # (B, K, k)
     reconstruction = log_likelihood(params, x, z, decoder, activation)  # (B, K)
@@ -389,6 +592,7 @@ def elbo_monte_carlo(params: dict, x: np.ndarray, eps: np.ndarray, decoder: str 
     average is over the L samples.
     Claims: 002-1.4-mc, 002-1.5-mc.
     """
+    check_model_inputs(params, x=x, eps=eps, decoder=decoder)
     weights = log_importance_weights(params, x, eps, decoder, activation)
     return weights.sum(axis=1) / weights.shape[1]
 
@@ -397,7 +601,10 @@ def iwae_bound(params: dict, x: np.ndarray, eps: np.ndarray, decoder: str = "ber
     """IWAE_K,i = log (1/K) sum_k p(x_i, z_ik) / q(z_ik | x_i), by log-sum-exp; its expectation lies between the
     ELBO (K = 1) and log p(x_i) and does not decrease in K. eps (B, K, k) -> (B,).
     Claims: 003-eq15.
+    Raises ValueError naming the argument when x, eps or z do not fit the networks (widths, batch, latent size,
+    the decoder's outputs) or a Bernoulli decoder's x leaves [0, 1].
     """
+    check_model_inputs(params, x=x, eps=eps, decoder=decoder)
     weights = log_importance_weights(params, x, eps, decoder, activation)
     batch, samples = weights.shape
     result = np.empty(batch)

@@ -32,7 +32,8 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from elbocheck.pairs.core import TORCH_DTYPES, Pair, Sample, round_to_dtype, to_torch, trial_seed
+from elbocheck.pairs.core import TORCH_DTYPES, Pair, Sample, leaves, round_to_dtype, to_torch, trial_seed
+from elbocheck.pairs.core import underflow_floor
 from elbocheck.pairs.signature import argument_names
 
 DEFAULT_TIME_LIMIT = 10.0
@@ -210,9 +211,11 @@ def _kind(dtype: str | None) -> str:
     return "float" if dtype.startswith(("float", "complex")) else "integer"
 
 
-def judge(candidate_result, reference_result, expected_dtypes: list[str | None] | None, rtol: float) -> Verdict:
+def judge(candidate_result, reference_result, expected_dtypes: list[str | None] | None, rtol: float,
+          magnitude=None, floor: float = 0.0) -> Verdict:
     """Compare a candidate's result with the reference's; `expected_dtypes` are the dtypes of the pair's own fast
-    result, output by output (None where unknown)."""
+    result, output by output (None where unknown). The scale of each output is the one `core.relative_error`
+    takes: max |ref|, or the pair's `magnitude` of the terms summed where larger, and at least `floor`."""
     try:
         got = result_leaves(candidate_result)
     except TypeError as error:
@@ -222,6 +225,7 @@ def judge(candidate_result, reference_result, expected_dtypes: list[str | None] 
         return Verdict(math.inf, "structure",
                        f"returned {len(got)} array{'s' * (len(got) != 1)} where the reference returns {len(want)}")
     worst = Verdict(0.0)
+    magnitudes = [None] * len(want) if magnitude is None else leaves(magnitude)
     for number, (leaf, ref) in enumerate(zip(got, want)):
         where = f"output {number}: " if len(want) > 1 else ""
         if leaf.array.shape != ref.array.shape:
@@ -231,7 +235,7 @@ def judge(candidate_result, reference_result, expected_dtypes: list[str | None] 
         if leaf.dtype is not None and expected is not None:
             if _kind(leaf.dtype) != _kind(expected) or (_kind(expected) == "float" and leaf.dtype != expected):
                 return Verdict(math.inf, "dtype", f"{where}dtype {leaf.dtype} where {expected} is expected", number)
-        verdict = _compare_arrays(leaf.array, ref.array, rtol, number, where)
+        verdict = _compare_arrays(leaf.array, ref.array, rtol, number, where, magnitudes[number], floor)
         if verdict.kind is not None:
             return verdict
         if verdict.error > worst.error or worst.output is None:
@@ -239,7 +243,8 @@ def judge(candidate_result, reference_result, expected_dtypes: list[str | None] 
     return worst
 
 
-def _compare_arrays(got: np.ndarray, ref: np.ndarray, rtol: float, number: int, where: str) -> Verdict:
+def _compare_arrays(got: np.ndarray, ref: np.ndarray, rtol: float, number: int, where: str, magnitude=None,
+                    floor: float = 0.0) -> Verdict:
     if not np.issubdtype(ref.dtype, np.floating):
         if got.size and not np.array_equal(got, ref):
             index = tuple(int(i) for i in np.argwhere(got != ref)[0])
@@ -261,7 +266,10 @@ def _compare_arrays(got: np.ndarray, ref: np.ndarray, rtol: float, number: int, 
         index = tuple(int(i) for i in np.argwhere(mismatch)[0])
         return Verdict(math.inf, "tolerance", f"{where}{got[index]} at index {index} where the reference is "
                                               f"{ref[index]}", number, index, float(got[index]), float(ref[index]))
-    scale = float(np.max(np.abs(np.where(finite, ref, 0.0)), initial=0.0))
+    scale = max(float(np.max(np.abs(np.where(finite, ref, 0.0)), initial=0.0)), floor)
+    if magnitude is not None:
+        terms = np.broadcast_to(np.asarray(magnitude, dtype=np.float64), ref.shape)
+        scale = max(scale, float(np.max(np.where(finite & np.isfinite(terms), np.abs(terms), 0.0), initial=0.0)))
     difference = np.abs(np.where(finite, got - ref, 0.0))
     error = float(difference.max()) / scale if scale > 0 else (0.0 if difference.max() == 0 else math.inf)
     if error <= rtol:
@@ -342,7 +350,9 @@ def run_candidate_on(pair: Pair, candidate: Callable, sample: Sample, dtype_name
     except Exception as error:  # noqa: BLE001 - the candidate's own failure is a failing row, not a traceback
         verdict = Verdict(math.inf, "raised", f"raised {type(error).__name__}: {first_line(error)}")
     else:
-        verdict = judge(candidate_result, reference_result, expected, rtol)
+        magnitude = None if pair.magnitude is None else pair.magnitude(*args, **kwargs)
+        floor = underflow_floor(dtype_name, rtol)
+        verdict = judge(candidate_result, reference_result, expected, rtol, magnitude, floor)
     return Outcome(pair.name, dtype_name, size, seed, edge, sample.label, rtol, seconds, verdict,
                    Sample(args, kwargs, sample.label), reference_result, candidate_result)
 

@@ -3,8 +3,15 @@
 Inputs are drawn in float64 by the pair's `sample`, rounded to the dtype under test, and given unchanged (as
 float64 NumPy) to the reference and (as tensors of that dtype, on the device) to the fast function; so both
 sides see the same numbers, as PyTorch's OpInfo reference tests arrange. The error of a result is its largest
-normwise relative error, max |fast - ref| / max |ref| over each array it returns; integer arrays must match
-exactly.
+normwise relative error, max |fast - ref| / scale over each array it returns, integer arrays matching exactly.
+
+The scale is condition-aware: max |ref|, or, for a pair that declares the `magnitude` of the terms its result sums,
+the larger of that and max |ref|. Rounding a sum of terms t_i to float32 costs up to about u sum |t_i| (u = 2^-24),
+whatever the size of the sum, so where large terms cancel to a small value (a log-likelihood near 0 from x l and
+softplus(l) both near 10) the error is judged against the terms, not the result. When a float32 trial is outside
+its tolerance, the fast function is run again in float64 on the same numbers and the report says which side is
+farther, as OpInfo does: a fast float64 run that agrees with the reference puts the difference on float32
+rounding in the fast code, one that does not puts it on the implementations.
 """
 
 from __future__ import annotations
@@ -42,7 +49,9 @@ class Pair:
     tolerance on the relative error; `note` says why a pair departs from DEFAULT_RTOL. `peer` is what a user
     would call instead of `fast` (same arguments; `peer_name` says what it is), timed by `bench --candidate`;
     `bench_sizes` are the sizes it times (the pair's `sizes` when empty). `adapt`, where fast is a public function
-    wrapped to make its result comparable (flattened gradients), wraps a user's candidate the same way.
+    wrapped to make its result comparable (flattened gradients), wraps a user's candidate the same way. `magnitude(*args, **kwargs)`, where
+    given, returns (in NumPy float64, shaped like the result or broadcasting to it) the sum of the absolute values
+    of the terms each entry of the result adds up, the scale of its rounding error.
     """
 
     name: str
@@ -57,6 +66,7 @@ class Pair:
     peer_name: str = ""
     bench_sizes: tuple[int, ...] = ()
     adapt: Callable[[Callable[..., Any]], Callable[..., Any]] | None = None
+    magnitude: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,7 @@ class Trial:
     rtol: float
     seconds: float
     edge: int | None = None
+    float64_error: float | None = None
 
     @property
     def passed(self) -> bool:
@@ -87,9 +98,14 @@ class Trial:
     def describe(self) -> str:
         verdict = "within" if self.passed else "outside"
         where = f"edge input {self.edge}" if self.edge is not None else f"size {self.size}"
+        farther = ""
+        if self.float64_error is not None:
+            side = ("float32 rounding in the fast code" if self.float64_error <= DEFAULT_RTOL["float64"]
+                    else "the implementations, which differ in float64 too")
+            farther = f"; fast in float64 is {self.float64_error:.3g} from the reference, so the difference is {side}"
         return (
             f"{self.pair} [{self.dtype}] {where} ({self.label}): relative error {self.error:.3g} "
-            f"{verdict} rtol {self.rtol:g}; reproduce with {self.origin}"
+            f"{verdict} rtol {self.rtol:g}{farther}; reproduce with {self.origin}"
         )
 
 
@@ -144,13 +160,19 @@ def leaves(value) -> list[np.ndarray]:
     raise TypeError(f"cannot compare a result of type {type(value).__name__}")
 
 
-def relative_error(fast_result, reference_result) -> float:
-    """max over result arrays of max|fast - ref| / max|ref| (inf on a shape or integer mismatch, or a NaN)."""
+def relative_error(fast_result, reference_result, magnitude=None, floor: float = 0.0) -> float:
+    """max over result arrays of max|fast - ref| / scale, scale = max|ref| or, given the `magnitude` of the terms
+    summed (a result of the same structure), the larger of the two, and at least `floor` (inf on a shape or integer
+    mismatch, or a non-finite value on one side only)."""
     fast_leaves, reference_leaves = leaves(fast_result), leaves(reference_result)
     if len(fast_leaves) != len(reference_leaves):
         return float("inf")
+    magnitude_leaves = [None] * len(reference_leaves) if magnitude is None else leaves(magnitude)
+    if len(magnitude_leaves) != len(reference_leaves):
+        raise ValueError(f"magnitude: expected {len(reference_leaves)} arrays like the result, got "
+                         f"{len(magnitude_leaves)}")
     worst = 0.0
-    for fast_leaf, reference_leaf in zip(fast_leaves, reference_leaves):
+    for fast_leaf, reference_leaf, magnitude_leaf in zip(fast_leaves, reference_leaves, magnitude_leaves):
         if fast_leaf.shape != reference_leaf.shape:
             return float("inf")
         if not np.issubdtype(reference_leaf.dtype, np.floating):
@@ -160,12 +182,19 @@ def relative_error(fast_result, reference_result) -> float:
         fast_leaf = fast_leaf.astype(np.float64)
         if fast_leaf.size == 0:
             continue
-        if not (np.all(np.isfinite(fast_leaf)) and np.all(np.isfinite(reference_leaf))):
-            same = np.array_equal(fast_leaf, reference_leaf, equal_nan=True)
-            if not same:
-                return float("inf")
+        finite = np.isfinite(reference_leaf)
+        if not np.array_equal(finite, np.isfinite(fast_leaf)) or not np.array_equal(
+                fast_leaf[~finite], reference_leaf[~finite], equal_nan=True):
+            return float("inf")
+        if not np.any(finite):
             continue
-        scale = float(np.max(np.abs(reference_leaf)))
+        fast_leaf, reference_leaf = fast_leaf[finite], reference_leaf[finite]
+        if magnitude_leaf is not None:
+            magnitude_leaf = np.broadcast_to(np.asarray(magnitude_leaf, dtype=np.float64), finite.shape)[finite]
+            magnitude_leaf = np.where(np.isfinite(magnitude_leaf), magnitude_leaf, 0.0)
+        scale = max(float(np.max(np.abs(reference_leaf))), floor)
+        if magnitude_leaf is not None and np.size(magnitude_leaf):
+            scale = max(scale, float(np.max(np.abs(magnitude_leaf))))
         difference = float(np.max(np.abs(fast_leaf - reference_leaf)))
         if scale == 0.0:
             worst = max(worst, 0.0 if difference == 0.0 else float("inf"))
@@ -175,6 +204,12 @@ def relative_error(fast_result, reference_result) -> float:
 
 
 TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def underflow_floor(dtype_name: str, rtol: float) -> float:
+    """The least scale of a comparison, tiny / rtol (tiny = the dtype's smallest normal number): a difference of
+    about tiny, a value the dtype cannot hold (1e-90 in float32), is rounding of the range, not an error."""
+    return float(np.finfo(dtype_name).tiny) / rtol
 
 
 def run_trial(pair: Pair, size: int, seed: int, dtype_name: str, device: torch.device | str = "cpu") -> Trial:
@@ -200,8 +235,15 @@ def run_sample(pair: Pair, sample: Sample, dtype_name: str, device: torch.device
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     seconds = time.perf_counter() - start
-    error = relative_error(fast_result, reference_result)
-    return Trial(pair.name, dtype_name, size, seed, sample.label, error, float(pair.rtol[dtype_name]), seconds, edge)
+    magnitude = None if pair.magnitude is None else pair.magnitude(*args, **kwargs)
+    rtol = float(pair.rtol[dtype_name])
+    error = relative_error(fast_result, reference_result, magnitude, underflow_floor(dtype_name, rtol))
+    float64_error = None
+    if error > rtol and dtype_name != "float64":
+        float64_result = pair.fast(*to_torch(args, torch.float64, device), **to_torch(kwargs, torch.float64, device))
+        float64_error = relative_error(float64_result, reference_result, magnitude,
+                                       underflow_floor("float64", DEFAULT_RTOL["float64"]))
+    return Trial(pair.name, dtype_name, size, seed, sample.label, error, rtol, seconds, edge, float64_error)
 
 
 @dataclass(frozen=True)

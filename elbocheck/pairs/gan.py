@@ -107,5 +107,7 @@ PAIRS = [
     Pair("gan.gan_loss", reference.gan.gan_loss, fast.gan.gan_loss, _gan_sample, sizes=(1, 3, 8), edges=NETWORK_EDGES),
     Pair("gan.gan_gradients", reference.gan.gan_gradients, fast.gan.gan_gradients, _gan_sample, sizes=(1, 3, 8),
          rtol={"float64": 1e-10, "float32": 1e-3}, note=CANCELLATION, edges=NETWORK_EDGES),
-    Pair("gan.gan_step", reference.gan.gan_step, fast.gan.gan_step, _step_sample, sizes=(1, 3, 8), edges=STEP_EDGES),
+    Pair("gan.gan_step", reference.gan.gan_step, fast.gan.gan_step, _step_sample, sizes=(1, 3, 8), edges=STEP_EDGES,
+         rtol={"float64": 1e-10, "float32": 1e-3}, note="float32: theta + alpha grad carries the gradient's "
+         "cancellation (gan.gan_gradients) into the weights it moves; seed 2^32 - 1 gave 7.9e-5."),
 ]

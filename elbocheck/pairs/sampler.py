@@ -154,7 +154,23 @@ VQ_GRADIENT_EDGES = tuple(
     for edge, beta in zip(VQ_EDGES, (0.25, 0.0, 1.0))
 )
 
+def _inverse_cdf_sample(rng: np.random.Generator, size: int) -> Sample:
+    """A distribution of `size` words with zeros, and u at a boundary, at the top of [0, 1) or uniform."""
+    probabilities = rng.random(size) * (rng.random(size) < 0.7)
+    probabilities[int(rng.integers(0, size))] += 0.1
+    probabilities /= probabilities.sum()
+    boundaries = np.cumsum(probabilities)
+    u = rng.choice([rng.random(), 1.0 - 2.0**-53, float(boundaries[int(rng.integers(0, size))]) % 1.0, 0.0])
+    return Sample((probabilities, np.array(u)), label=f"I={size} u={u:.17g}")
+
+
 PAIRS = [
+    Pair("sampler.inverse_cdf", reference.sampler.inverse_cdf, fast.sampler.inverse_cdf, _inverse_cdf_sample,
+         sizes=(1, 4, 16), note="float32: the cumulative sums are taken in float64 on both sides",
+         edges=(Sample((np.array([0.7, 0.2, 0.1, 0.0]), np.array(1.0 - 2.0**-53)),
+                       label="a sum that rounds to 1 - 2^-53 below u"),
+                Sample((np.array([0.0, 0.5, 0.5]), np.array(0.0)), label="u = 0 before a zero-probability word"),
+                Sample((np.array([0.5, 0.0, 0.5]), np.array(0.5)), label="u on the boundary of an empty interval"))),
     Pair("sampler.first_word", reference.sampler.first_word, fast.sampler.first_word, _first_word_sample,
          edges=FIRST_WORD_EDGES),
     Pair("sampler.next_word", reference.sampler.next_word, fast.sampler.next_word, _next_word_sample,

@@ -14,6 +14,13 @@ UNPAIRED: dict[str, str] = {
     "bigram_em.FitResult": "a result container (A, B, log_likelihoods, iterations, converged); bigram_em.fit "
                            "compares its fields",
     "bigram_em.check_params": VALIDATOR,
+    "bigram_em.inverse_cdf": "imported from sampler, the one inverse-CDF rule; paired as sampler.inverse_cdf",
+    "ring.inverse_cdf": "imported from sampler, the one inverse-CDF rule; paired as sampler.inverse_cdf",
+    "sampler.check_strings": VALIDATOR,
+    "vae.check_decoder_inputs": VALIDATOR,
+    "vae.check_latents": VALIDATOR,
+    "vae.check_model_inputs": VALIDATOR,
+    "vae.check_reparameterization": VALIDATOR,
     "gan.check_gan_inputs": VALIDATOR,
     "gan.check_learning_rate": VALIDATOR,
     "gan.mlp_forward": "imported from the private _nn module of each side; paired through gan.discriminator_logits "

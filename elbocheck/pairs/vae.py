@@ -96,6 +96,25 @@ def _gaussian_parameters(rng: np.random.Generator, shape) -> tuple[np.ndarray, n
     return rng.uniform(-3.0, 3.0, shape), rng.uniform(-3.0, 3.0, shape)
 
 
+# Values mixed into the samples of the densities and KLs, about one entry in four, where the answer is decided by
+# cancellation (logvar near 0: e^v - 1 - v), by magnitudes far from 1, or by a limit: each is exact in float32
+# and keeps every finite result within float32's range.
+LOGVAR_EDGES = (0.0, 1e-3, -1e-3, 2.0**-20, -(2.0**-20), 40.0, -40.0)
+MEAN_EDGES = (0.0, 1e-30, -1e-30, 1e6, -1e6)
+LOGIT_EDGES = (0.0, 50.0, -50.0, 1e4, -1e4, np.inf, -np.inf)
+# Log-variances that overflow e^v or e^-v in every float format: used only where the exact answer does not need
+# e^v (p = q in a KL, x = mean in a density), so both sides must find it without forming e^v.
+OVERFLOW_LOGVARS = (1000.0, -750.0)
+
+
+def _with_edges(rng: np.random.Generator, array: np.ndarray, edges, share: float = 0.25) -> np.ndarray:
+    """`array` with about `share` of its entries replaced by values drawn from `edges`."""
+    chosen = rng.random(array.shape) < share
+    out = np.array(array, dtype=np.float64)
+    out[chosen] = rng.choice(np.asarray(edges, dtype=np.float64), size=int(chosen.sum()))
+    return out
+
+
 def _reparameterize_sample(rng: np.random.Generator, size: int) -> Sample:
     B, r, k = int(rng.integers(1, size + 1)), int(rng.integers(1, 4)), int(rng.integers(1, size + 1))
     mu, logvar = _gaussian_parameters(rng, (B, k))
@@ -110,23 +129,158 @@ def _reparameterize_backward_sample(rng: np.random.Generator, size: int) -> Samp
 
 def _kl_sample(rng: np.random.Generator, size: int) -> Sample:
     B, k = int(rng.integers(1, size + 1)), int(rng.integers(1, size + 1))
-    return Sample(_gaussian_parameters(rng, (B, k)), label=f"B={B} k={k}")
+    mu, logvar = _gaussian_parameters(rng, (B, k))
+    mu, logvar = _with_edges(rng, mu, MEAN_EDGES[:3]), _with_edges(rng, logvar, LOGVAR_EDGES)
+    prior = rng.random((B, k)) < 0.2  # coordinates at the prior itself: their KL is exactly 0
+    mu[prior], logvar[prior] = 0.0, 0.0
+    return Sample((mu, logvar), label=f"B={B} k={k}")
 
 
 def _kl_normal_sample(rng: np.random.Generator, size: int) -> Sample:
     B, k = int(rng.integers(1, size + 1)), int(rng.integers(1, size + 1))
-    return Sample((*_gaussian_parameters(rng, (B, k)), *_gaussian_parameters(rng, (B, k))), label=f"B={B} k={k}")
+    mu_p, logvar_p = _gaussian_parameters(rng, (B, k))
+    mu_q, logvar_q = _gaussian_parameters(rng, (B, k))
+    logvar_p, logvar_q = _with_edges(rng, logvar_p, LOGVAR_EDGES), _with_edges(rng, logvar_q, LOGVAR_EDGES)
+    mu_p, mu_q = _with_edges(rng, mu_p, MEAN_EDGES[:3]), _with_edges(rng, mu_q, MEAN_EDGES[:3])
+    same = rng.random((B, k)) < 0.25  # p = q coordinate by coordinate, at ordinary and overflowing log-variances
+    logvar_p[same] = np.where(rng.random(int(same.sum())) < 0.5, logvar_p[same],
+                              rng.choice(OVERFLOW_LOGVARS, size=int(same.sum())))
+    mu_q[same], logvar_q[same] = mu_p[same], logvar_p[same]
+    nearby = ~same & (rng.random((B, k)) < 0.25)  # q a rounding step from p: the KL is its cancellation error
+    mu_q[nearby] = mu_p[nearby] * (1.0 + 2.0**-20)
+    logvar_q[nearby] = logvar_p[nearby] + 2.0**-20
+    return Sample((mu_p, logvar_p, mu_q, logvar_q), label=f"B={B} k={k}")
+
+
+def _phi_sample(rng: np.random.Generator, size: int) -> Sample:
+    """t near 0 (the series), around the series' radius 1/4, and in [-30, 30]."""
+    t = np.concatenate([rng.uniform(-1e-3, 1e-3, size), rng.uniform(0.2, 0.3, size) * rng.choice([-1, 1], size),
+                        rng.uniform(-30.0, 30.0, size)])
+    return Sample((t,), label=f"{3 * size} values")
+
+
+def _covariances(rng: np.random.Generator, shape) -> np.ndarray:
+    """Symmetric positive-definite (..., k, k): A A^T / k + I / 10 with A standard normal."""
+    k = shape[-1]
+    factor = rng.standard_normal(tuple(shape) + (k,))
+    return factor @ np.swapaxes(factor, -1, -2) / k + 0.1 * np.eye(k)
+
+
+def _kl_full_covariance_sample(rng: np.random.Generator, size: int) -> Sample:
+    B, k = int(rng.integers(1, size + 1)), int(rng.integers(1, size + 1))
+    mu_p, mu_q = rng.uniform(-3.0, 3.0, (B, k)), rng.uniform(-3.0, 3.0, (B, k))
+    cov_p, cov_q = _covariances(rng, (B, k)), _covariances(rng, (B, k))
+    if rng.random() < 0.25:  # p = q
+        mu_q, cov_q = mu_p.copy(), cov_p.copy()
+    return Sample((mu_p, cov_p, mu_q, cov_q), label=f"B={B} k={k}")
 
 
 def _bernoulli_sample(rng: np.random.Generator, size: int) -> Sample:
     B, D = int(rng.integers(1, size + 1)), int(rng.integers(1, size + 3))
-    return Sample((_data(rng, (B, D), "bernoulli"), rng.uniform(-6.0, 6.0, (B, D))), label=f"B={B} D={D}")
+    logits = _with_edges(rng, rng.uniform(-6.0, 6.0, (B, D)), LOGIT_EDGES)
+    return Sample((_data(rng, (B, D), "bernoulli"), logits), label=f"B={B} D={D}")
 
 
 def _gaussian_sample(rng: np.random.Generator, size: int) -> Sample:
     B, D = int(rng.integers(1, size + 1)), int(rng.integers(1, size + 3))
     mean, logvar = _gaussian_parameters(rng, (B, D))
-    return Sample((rng.uniform(-3.0, 3.0, (B, D)), mean, logvar), label=f"B={B} D={D}")
+    x = rng.uniform(-3.0, 3.0, (B, D))
+    mean, logvar = _with_edges(rng, mean, MEAN_EDGES), _with_edges(rng, logvar, LOGVAR_EDGES)
+    x = np.where(np.abs(mean) > 1e3, mean + rng.uniform(-3.0, 3.0, (B, D)), x)  # far from 0, not from the mean
+    at_mean = rng.random((B, D)) < 0.25  # x = mean: the density's value needs no e^{-logvar}
+    x[at_mean] = mean[at_mean]
+    overflowing = at_mean & (rng.random((B, D)) < 0.5)
+    logvar[overflowing] = rng.choice(OVERFLOW_LOGVARS, size=int(overflowing.sum()))
+    return Sample((x, mean, logvar), label=f"B={B} D={D}")
+
+
+# Edge inputs, tried by every run before the random ones: the values of the extended real line where a Gaussian KL
+# or log-likelihood once came out NaN or negative, and inputs that once failed a cross-check.
+INF = np.inf
+KL_EDGES = (
+    Sample((np.zeros((1, 3)), np.array([[1e-3, -1e-3, 2.0**-20]])), label="logvar near 0 (e^v - 1 - v cancels)"),
+    Sample((np.zeros((2, 2)), np.array([[-1000.0, 0.0], [1000.0, 0.0]])), label="logvar +-1000 (e^v overflows)"),
+)
+KL_NORMAL_EDGES = (
+    Sample((np.zeros((1, 2)), np.full((1, 2), 1000.0), np.zeros((1, 2)), np.full((1, 2), 1000.0)),
+           label="p = q at logvar 1000"),
+    Sample((np.ones((1, 2)), np.full((1, 2), -750.0), np.ones((1, 2)), np.full((1, 2), -750.0)),
+           label="p = q at logvar -750"),
+    Sample((np.zeros((1, 2)), np.array([[1e-3, 0.0]]), np.zeros((1, 2)), np.array([[0.0, 1e-3]])),
+           label="log-variances 1e-3 apart"),
+    Sample((np.array([[INF, 0.0]]), np.array([[0.0, -INF]]), np.zeros((1, 2)), np.zeros((1, 2))),
+           label="infinite mean, zero variance"),
+)
+BERNOULLI_EDGES = (
+    Sample((np.array([[1.0, 0.0, 1.0, 0.0]]), np.array([[INF, -INF, -INF, INF]])), label="logits +-inf"),
+    Sample((np.array([[1.0, 0.0]]), np.array([[50.0, -50.0]])), label="logits +-50 agreeing with x"),
+    Sample((np.array([[0.0]]), np.array([[-5.089679170020114]])), label="x = 0, l = -5.09 (once failed, seed 250)"),
+    Sample((np.array([[0.0]]), np.array([[-5.692329474392922]])), label="x = 0, l = -5.69 (once failed, seed 366)"),
+)
+GAUSSIAN_EDGES = (
+    Sample((np.ones((1, 2)), np.ones((1, 2)), np.array([[-750.0, 1000.0]])), label="x = mean at logvar -750, 1000"),
+    Sample((np.array([[1.0, 1.0, 2.0]]), np.array([[1.0, 2.0, 0.0]]), np.array([[-INF, -INF, INF]])),
+           label="infinite log-variances"),
+    Sample((np.array([[1e6, -3.0]]), np.array([[1e6 + 0.5, -3.0]]), np.array([[-20.0, 40.0]])),
+           label="large means, small and large variances"),
+)
+
+
+# ---------------------------------------------------------------- the magnitude of the terms each result sums
+# (as the documents write the formula, so that any implementation of it as written is judged by its rounding)
+
+
+def _finite(array: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(array), array, 0.0)
+
+
+def _kl_magnitude(mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
+    """1/2 sum (mu^2 + e^v + 1 + |v|): the terms of the definition 1/2 sum (mu^2 + sigma^2 - 1 - log sigma^2), which
+    cancel to v^2 / 4 near v = 0 in a KL computed as written."""
+    with np.errstate(over="ignore"):
+        return 0.5 * np.sum(_finite(mu**2 + np.exp(logvar) + 1.0 + np.abs(logvar)), axis=-1)
+
+
+def _kl_normal_magnitude(mu_p, logvar_p, mu_q, logvar_q) -> np.ndarray:
+    """1/2 sum (|t| + e^t + (mu_q - mu_p)^2 e^{-logvar_q} + 1), t = logvar_p - logvar_q: the terms of seed 003 (10)
+    as written, log(s_q / s_p) + (s_p^2 + (mu_q - mu_p)^2) / (2 s_q^2) - 1/2."""
+    t = logvar_p - logvar_q
+    difference = mu_q - mu_p
+    with np.errstate(over="ignore", invalid="ignore"):
+        shift = np.where(difference == 0.0, 0.0, difference**2 * np.exp(-logvar_q))
+        return 0.5 * np.sum(_finite(np.abs(t) + np.exp(t) + shift + 1.0), axis=-1)
+
+
+def _kl_full_covariance_magnitude(mu_p, cov_p, mu_q, cov_q) -> np.ndarray:
+    """1/2 (tr(Sigma_q^-1 Sigma_p) + d^T Sigma_q^-1 d + k + |ln |Sigma_q|| + |ln |Sigma_p||)."""
+    trace = np.trace(np.linalg.solve(cov_q, cov_p), axis1=-2, axis2=-1)
+    difference = (mu_q - mu_p)[..., None]
+    mahalanobis = (np.swapaxes(difference, -1, -2) @ np.linalg.solve(cov_q, difference))[..., 0, 0]
+    log_dets = np.abs(np.linalg.slogdet(cov_q)[1]) + np.abs(np.linalg.slogdet(cov_p)[1])
+    return 0.5 * (trace + mahalanobis + mu_p.shape[-1] + log_dets)
+
+
+def _bernoulli_magnitude(x: np.ndarray, logits: np.ndarray) -> np.ndarray:
+    """sum |x l| + log(1 + e^l): the terms of x l - softplus(l), which cancel where x agrees with a large |l|."""
+    with np.errstate(invalid="ignore"):
+        return np.sum(_finite(np.abs(x * logits)) + _finite(np.logaddexp(0.0, logits)), axis=-1)
+
+
+def _gaussian_magnitude(x: np.ndarray, mean: np.ndarray, logvar: np.ndarray) -> np.ndarray:
+    """1/2 sum (log 2 pi + |logvar| + (x - mean)^2 e^{-logvar}): a negative logvar cancels the other terms."""
+    difference = x - mean
+    with np.errstate(over="ignore", invalid="ignore"):
+        distance = np.where(difference == 0.0, 0.0, difference**2 * np.exp(-logvar))
+    return 0.5 * np.sum(_finite(reference.vae.LOG_2PI + np.abs(logvar) + distance), axis=-1)
+
+
+def _gaussian_backward_magnitude(x: np.ndarray, mean: np.ndarray, logvar: np.ndarray):
+    """(|d log N / d mean|, ((x - mean)^2 e^{-logvar} + 1) / 2), the terms of the logvar derivative."""
+    difference = x - mean
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = np.where(difference == 0.0, 0.0, np.abs(difference) * np.exp(-logvar))
+        distance = np.where(difference == 0.0, 0.0, difference**2 * np.exp(-logvar))
+    return _finite(scaled), _finite((distance + 1.0) / 2.0)
 
 
 def _autoencoder_sample(decoder: str):
@@ -180,18 +334,26 @@ PAIRS: list[Pair] = [
     Pair("vae.reparameterize", reference.vae.reparameterize, fast.vae.reparameterize, _reparameterize_sample),
     Pair("vae.reparameterize_backward", reference.vae.reparameterize_backward, fast.vae.reparameterize_backward,
          _reparameterize_backward_sample),
-    Pair("vae.kl_to_standard_normal", reference.vae.kl_to_standard_normal, fast.vae.kl_to_standard_normal, _kl_sample),
+    Pair("vae.exp_minus_one_minus", reference.vae.exp_minus_one_minus, fast.vae.exp_minus_one_minus, _phi_sample,
+         edges=(Sample((np.array([0.0, 1e-3, -1e-3, 0.2499, 0.25, -0.25, 80.0, -1000.0, INF, -INF]),),
+                       label="0, near 0, the series' edge, large, +-inf"),)),
+    Pair("vae.kl_to_standard_normal", reference.vae.kl_to_standard_normal, fast.vae.kl_to_standard_normal, _kl_sample,
+         magnitude=_kl_magnitude, edges=KL_EDGES),
     Pair("vae.kl_to_standard_normal_backward", reference.vae.kl_to_standard_normal_backward,
          fast.vae.kl_to_standard_normal_backward, _kl_sample),
-    Pair("vae.kl_normal", reference.vae.kl_normal, fast.vae.kl_normal, _kl_normal_sample),
+    Pair("vae.kl_normal", reference.vae.kl_normal, fast.vae.kl_normal, _kl_normal_sample,
+         magnitude=_kl_normal_magnitude, edges=KL_NORMAL_EDGES),
+    Pair("vae.kl_normal_full_covariance", reference.vae.kl_normal_full_covariance,
+         fast.vae.kl_normal_full_covariance, _kl_full_covariance_sample, magnitude=_kl_full_covariance_magnitude),
     Pair("vae.bernoulli_log_likelihood", reference.vae.bernoulli_log_likelihood, fast.vae.bernoulli_log_likelihood,
-         _bernoulli_sample),
+         _bernoulli_sample, magnitude=_bernoulli_magnitude, edges=BERNOULLI_EDGES),
     Pair("vae.bernoulli_log_likelihood_backward", reference.vae.bernoulli_log_likelihood_backward,
-         fast.vae.bernoulli_log_likelihood_backward, _bernoulli_sample),
+         fast.vae.bernoulli_log_likelihood_backward, _bernoulli_sample, edges=BERNOULLI_EDGES),
     Pair("vae.gaussian_log_likelihood", reference.vae.gaussian_log_likelihood, fast.vae.gaussian_log_likelihood,
-         _gaussian_sample),
+         _gaussian_sample, magnitude=_gaussian_magnitude, edges=GAUSSIAN_EDGES),
     Pair("vae.gaussian_log_likelihood_backward", reference.vae.gaussian_log_likelihood_backward,
-         fast.vae.gaussian_log_likelihood_backward, _gaussian_sample),
+         fast.vae.gaussian_log_likelihood_backward, _gaussian_sample, magnitude=_gaussian_backward_magnitude,
+         edges=GAUSSIAN_EDGES[:1] + GAUSSIAN_EDGES[2:]),
     *_pairs_for_both_decoders("decode", _decode_sample),
     *_pairs_for_both_decoders("log_likelihood", _log_likelihood_sample),
     *_pairs_for_both_decoders("elbo", _model_sample),

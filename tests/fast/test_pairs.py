@@ -1,13 +1,14 @@
 """Every reference/fast pair of the table agrees on random inputs, in float64 and float32 (elbocheck.pairs)."""
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, strategies as st, target
 
 from elbocheck.pairs import all_pairs, run_trial
 from elbocheck.pairs.core import run_edge
 from tests.strategies import seeds
 
 PAIRS = all_pairs()
+BY_NAME = {pair.name: pair for pair in PAIRS}
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -16,6 +17,22 @@ PAIRS = all_pairs()
 def test_fast_matches_reference(pair, dtype, seed, data):
     size = data.draw(st.sampled_from(pair.sizes), label="size")
     trial = run_trial(pair, size, seed, dtype, device="cpu")
+    target(min(trial.error / trial.rtol, 1e6), label="relative error over the tolerance")
+    assert trial.passed, trial.describe()
+
+
+# (pair, dtype, size, seed) of failures found by the deep run, for pairs whose sampler still draws them (inputs
+# that once failed a pair whose sampler has changed are among its edges): gan_step's update inherits its gradient's
+# cancellation (seeds 2^32 - 1 and 408).
+COUNTEREXAMPLE_SEEDS = [
+    ("gan.gan_step", "float32", 3, 4294967295),
+    ("gan.gan_step", "float32", 8, 408),
+]
+
+
+@pytest.mark.parametrize(("name", "dtype", "size", "seed"), COUNTEREXAMPLE_SEEDS)
+def test_fast_matches_reference_on_seeds_that_once_failed(name, dtype, size, seed):
+    trial = run_trial(BY_NAME[name], size, seed, dtype, device="cpu")
     assert trial.passed, trial.describe()
 
 
