@@ -18,7 +18,8 @@ from elbocheck.fast._nn import init_mlp, mlp_forward
 from elbocheck.shared.params import tree_leaves, tree_map, tree_unflatten  # noqa: F401  (as in reference.vae)
 from elbocheck.shared.vae import DECODERS, LOG_2PI, check_decoder, decoder_output_dim  # noqa: F401
 from elbocheck.shared.vae import SERIES_RADIUS, SERIES_TERMS, TWO_ENCODERS, TWO_NOISES
-from elbocheck.shared.vae import check_decoder_inputs, check_latents, check_model_inputs, check_reparameterization
+from elbocheck.shared.vae import check_decoder_inputs, check_encoder_input, check_latents, check_model_inputs
+from elbocheck.shared.vae import check_reparameterization
 
 
 def init_params(input_dim: int, latent: int, hidden, decoder: str, generator: torch.Generator, dtype=torch.float32, device=None):
@@ -76,7 +77,7 @@ def encode(params: dict, x: torch.Tensor, activation: str = "relu") -> tuple[tor
     Raises ValueError naming the argument when x, eps or z do not fit the networks (widths, batch, latent size,
     the decoder's outputs) or a Bernoulli decoder's x leaves [0, 1].
     """
-    check_model_inputs(params, x=x)
+    check_encoder_input(params, x)
     return split_halves(mlp_forward(params["encoder"], x, activation))
 
 

@@ -22,7 +22,8 @@ from elbocheck.shared.nn import init_mlp
 from elbocheck.shared.params import tree_leaves, tree_map  # noqa: F401  (public, as in fast.vae)
 from elbocheck.shared.vae import DECODERS, LOG_2PI, check_decoder, decoder_output_dim  # noqa: F401
 from elbocheck.shared.vae import SERIES_RADIUS, SERIES_TERMS, TWO_ENCODERS, TWO_NOISES
-from elbocheck.shared.vae import check_decoder_inputs, check_latents, check_model_inputs, check_reparameterization
+from elbocheck.shared.vae import check_decoder_inputs, check_encoder_input, check_latents, check_model_inputs
+from elbocheck.shared.vae import check_reparameterization
 
 
 def init_params(input_dim: int, latent: int, hidden, decoder: str, rng: np.random.Generator) -> dict:
@@ -55,7 +56,7 @@ def split_halves(out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def encode(params: dict, x: np.ndarray, activation: str = "relu") -> tuple[np.ndarray, np.ndarray]:
     """[mu(x), logvar(x)] = MLP_phi(x), the parameters of q(z | x), seed 002 Problem 2.3; x (B, D) -> two (B, k)."""
-    check_model_inputs(params, x=x)
+    check_encoder_input(params, x)
     out, _ = mlp_forward(params["encoder"], x, activation)  # (B, 2k)
     return split_halves(out)
 

@@ -18,6 +18,7 @@ UNPAIRED: dict[str, str] = {
     "ring.inverse_cdf": "imported from sampler, the one inverse-CDF rule; paired as sampler.inverse_cdf",
     "sampler.check_strings": VALIDATOR,
     "vae.check_decoder_inputs": VALIDATOR,
+    "vae.check_encoder_input": VALIDATOR,
     "vae.check_latents": VALIDATOR,
     "vae.check_model_inputs": VALIDATOR,
     "vae.check_reparameterization": VALIDATOR,

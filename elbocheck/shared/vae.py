@@ -101,3 +101,10 @@ def check_decoder_inputs(params: dict, x, z, decoder: str) -> None:
     if outputs != wanted:
         raise ValueError(f"x: a {decoder} decoder with {outputs} outputs gives data of D = "
                          f"{outputs if decoder == 'bernoulli' else outputs // 2} pixels, got shape {_shape(x)}")
+
+
+def check_encoder_input(params: dict, x) -> None:
+    """Raise ValueError naming x unless it is (B, D) for the encoder's input width D (a VAE's or an autoencoder's)."""
+    pixels = int(params["encoder"][0][0].shape[1])
+    if x.ndim != 2 or _shape(x)[1] != pixels:
+        raise ValueError(f"x: expected shape (B, D) = (B, {pixels}) for this encoder, got {_shape(x)}")
