@@ -131,12 +131,10 @@ def _check_same_shape(tensors: dict, what: str) -> None:
 
 
 def _refuse_undefined(result: torch.Tensor, tensors: dict, undefined: str) -> torch.Tensor:
-    """`result`, unless it holds NaN: then ValueError naming the argument that holds NaN, or `undefined`."""
-    if not bool(torch.isnan(result).any()):
+    """`result`, unless it holds NaN that no argument holds: then ValueError `undefined`. NaN in gives NaN out, so
+    that a run gone non-finite is stopped by its trainer, not mistaken for bad input."""
+    if not bool(torch.isnan(result).any()) or any(bool(torch.isnan(t).any()) for t in tensors.values()):
         return result
-    for name, tensor in tensors.items():
-        if bool(torch.isnan(tensor).any()):
-            raise ValueError(f"{name}: expected numbers on the extended real line, got NaN")
     raise ValueError(undefined)
 
 
@@ -183,7 +181,8 @@ def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tenso
     mu, logvar (..., k) of one shape -> (...).
     e^v - 1 - v is computed as `exp_minus_one_minus` (its series near 0, expm1(v) - v beyond), in float32 at
     least, so the KL is never negative (float16 at logvar = 0.001 gave a negative KL from e^v - 1 - v); +inf at
-    infinite arguments. Raises ValueError naming the argument for shapes that differ, a non-floating dtype, or NaN.
+    infinite arguments, NaN for NaN. Raises ValueError naming the argument for shapes that differ or a non-floating
+    dtype.
     Claims: 000-2-kl-y, 000-2-kl-z, 001-4b2-integrand, 001-4b2-kl, 002-1.7-entropy, 002-1.7-cross, 002-1.7-kl, 003-eq17,
     003-eq18.
     """
@@ -208,7 +207,7 @@ def kl_normal(mu_p, logvar_p, mu_q, logvar_q) -> torch.Tensor:
     arguments have one shape (..., k) -> (...). Computed as 1/2 [phi(logvar_p - logvar_q) + (mu_q - mu_p)^2
     e^{-logvar_q}], phi = exp_minus_one_minus, so p = q gives 0 at every logvar. Raises ValueError naming the
     argument for another shape (a (k, k) covariance among them: see kl_normal_full_covariance), a non-floating
-    dtype, NaN, or infinite arguments without a limit.
+    dtype, or infinite arguments without a limit; NaN in gives NaN out.
     Claims: 003-eq5, 003-eq6, 003-eq7, 003-eq8, 003-eq9, 003-eq10, 003-eq10-zero, 003-eq11, 003-eq11-expansion,
     003-eq11-algebra, 003-eq12, 003-eq13.
     """
@@ -283,15 +282,13 @@ def _check_bernoulli(x: torch.Tensor, logits: torch.Tensor) -> None:
         raise ValueError("logits: expected a tensor (..., D), got a scalar")
     if not bool(((x >= 0) & (x <= 1)).all()):
         raise ValueError("x: expected pixel values in [0, 1]")
-    if bool(torch.isnan(logits).any()):
-        raise ValueError("logits: expected numbers on the extended real line, got NaN")
 
 
 def bernoulli_log_likelihood(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
     """log p(x | z) = sum_d x_d l_d - log(1 + e^{l_d}) in nats, l the decoder's logits: the Bernoulli
     decoder of seed 003 (1), computed as sum_d x_d log sigmoid(l_d) + (1 - x_d) log sigmoid(-l_d): no cancelling
     terms, and 0 or -inf at l = +-inf. Sums the last axis: x, logits (..., D) -> (...); x in [0, 1] broadcasts
-    against logits. Raises ValueError naming the argument for x outside [0, 1] or NaN logits.
+    against logits; NaN logits give NaN. Raises ValueError naming the argument for x outside [0, 1].
     """
     _check_bernoulli(x, logits)
     x = x.expand_as(logits) if x.shape != logits.shape and x.ndim <= logits.ndim else x
@@ -319,9 +316,6 @@ def _check_gaussian(x: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor) -
         raise ValueError(f"x, mean, logvar: expected shapes that broadcast, got {shapes}") from None
     if max(len(shape) for shape in shapes) == 0:
         raise ValueError("x: expected a tensor (..., D), got a scalar")
-    for name, tensor in tensors.items():
-        if bool(torch.isnan(tensor).any()):
-            raise ValueError(f"{name}: expected numbers on the extended real line, got NaN")
     if bool((torch.isinf(x) & (x == mean)).any()):
         raise ValueError("x, mean: no density where both are the same infinity")
 
@@ -332,7 +326,7 @@ def gaussian_log_likelihood(x: torch.Tensor, mean: torch.Tensor, logvar: torch.T
     The Gaussian decoder of seed 001 4.a, and the density of q(z | x) and p(z) = N(z; 0, I). Sums the last axis:
     x, mean, logvar (..., D), broadcasting, -> (...). x = mean contributes -1/2 (log 2 pi + logvar) at every
     logvar (no 0 * e^750); limits at infinite arguments as `reference.vae`. Raises ValueError naming the argument
-    for NaN, x and mean the same infinity, or shapes that do not broadcast.
+    for x and mean the same infinity or shapes that do not broadcast; NaN in gives NaN out.
     Claims: 003-eq2, 003-eq3.
     """
     _check_gaussian(x, mean, logvar)

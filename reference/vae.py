@@ -120,13 +120,11 @@ def _check_same_shape(arrays: dict, what: str) -> None:
 
 
 def _refuse_undefined(result: np.ndarray, arrays: dict, undefined: str) -> np.ndarray:
-    """`result`, unless it holds NaN: then ValueError naming the argument that holds NaN, or saying which
-    combination of infinite arguments has no limit (`undefined`)."""
-    if not np.any(np.isnan(result)):
+    """`result`, unless it holds NaN that no argument holds: then ValueError saying which combination of infinite
+    arguments has no limit (`undefined`). NaN in gives NaN out, so that a run gone non-finite is stopped by its
+    trainer, not mistaken for bad input."""
+    if not np.any(np.isnan(result)) or any(np.any(np.isnan(array)) for array in arrays.values()):
         return result
-    for name, array in arrays.items():
-        if np.any(np.isnan(array)):
-            raise ValueError(f"{name}: expected numbers on the extended real line, got NaN")
     raise ValueError(undefined)
 
 
@@ -159,7 +157,7 @@ def kl_to_standard_normal(mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
 
     sigma^2 - 1 - log sigma^2 is computed as expm1(logvar) - logvar (no cancellation near logvar = 0, so the KL is
     never negative); infinite mu or logvar give +inf. mu, logvar (..., k) of one shape -> (...), nats per datum.
-    ValueError naming the argument for other shapes, non-real dtypes or NaN.
+    ValueError naming the argument for other shapes or non-real dtypes; NaN in gives NaN out.
     Claims: 000-2-kl-y, 000-2-kl-z, 001-4b2-integrand, 001-4b2-kl, 002-1.7-entropy, 002-1.7-cross, 002-1.7-kl, 003-eq17,
     003-eq18.
     """
@@ -194,7 +192,8 @@ def kl_normal(mu_p: np.ndarray, logvar_p: np.ndarray, mu_q: np.ndarray, logvar_q
     so that p = q gives 0 for every logvar (e^1000 / e^1000 is not formed) and a zero mean difference contributes
     0 for every logvar_q. Limits at infinite arguments are returned (+inf where they exist). All four (..., k) of
     one shape -> (...), nats. ValueError naming the argument for another shape (a (k, k) covariance matrix among
-    them), a non-real dtype, NaN, or infinite arguments without a limit (both means, or both log-variances, +inf).
+    them), a non-real dtype, or infinite arguments without a limit (both means, or both log-variances, +inf); NaN
+    in gives NaN out.
     Claims: 003-eq5, 003-eq6, 003-eq7, 003-eq8, 003-eq9, 003-eq10, 003-eq10-zero, 003-eq11, 003-eq11-expansion,
     003-eq11-algebra, 003-eq12, 003-eq13.
     """
@@ -276,8 +275,6 @@ def _check_bernoulli(x, logits) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError("logits: expected an array (..., D), got a scalar")
     if not np.all((x >= 0.0) & (x <= 1.0)):
         raise ValueError("x: expected pixel values in [0, 1]")
-    if np.any(np.isnan(logits)):
-        raise ValueError("logits: expected numbers on the extended real line, got NaN")
     return x, logits
 
 
@@ -287,7 +284,7 @@ def bernoulli_log_likelihood(x: np.ndarray, logits: np.ndarray) -> np.ndarray:
     Computed as sum_d x_d log sigmoid(l_d) + (1 - x_d) log sigmoid(-l_d), the same function, whose terms do not
     cancel and which holds at l = +-inf: 0 where the pixel agrees with the logit's sign, -inf where it does not.
     x in [0, 1] and logits (..., D) broadcast; sums the last axis -> (...), nats. ValueError naming the argument
-    for x outside [0, 1], NaN logits, or shapes that do not broadcast.
+    for x outside [0, 1] or shapes that do not broadcast; NaN logits give NaN.
     """
     x, logits = _check_bernoulli(x, logits)
     with np.errstate(invalid="ignore"):
@@ -314,9 +311,6 @@ def _check_gaussian(x, mean, logvar) -> tuple[np.ndarray, np.ndarray, np.ndarray
         raise ValueError(f"x, mean, logvar: expected shapes that broadcast, got {shapes}") from None
     if max(len(shape) for shape in shapes) == 0:
         raise ValueError("x: expected an array (..., D), got a scalar")
-    for name, array in arrays.items():
-        if np.any(np.isnan(array)):
-            raise ValueError(f"{name}: expected numbers on the extended real line, got NaN")
     if np.any(np.isinf(arrays["x"]) & (arrays["x"] == arrays["mean"])):
         raise ValueError("x, mean: no density where both are the same infinity")
     return tuple(arrays.values())
@@ -336,8 +330,8 @@ def gaussian_log_likelihood(x: np.ndarray, mean: np.ndarray, logvar: np.ndarray)
     The Gaussian decoder of seed 001 4.a, and the density of q(z | x) and p(z) = N(z; 0, I). x = mean contributes
     -1/2 (log 2 pi + logvar) for every logvar (logvar = -750: no 0 * e^750), and the limits at infinite arguments
     are returned (logvar = -inf: +inf at x = mean, -inf elsewhere). x, mean, logvar (..., D) broadcast; sums the
-    last axis -> (...), nats. ValueError naming the argument for NaN, x and mean the same infinity, or shapes that
-    do not broadcast.
+    last axis -> (...), nats. NaN in gives NaN out. ValueError naming the argument for x and mean the same
+    infinity, or shapes that do not broadcast.
     Claims: 003-eq2, 003-eq3.
     """
     x, mean, logvar = _check_gaussian(x, mean, logvar)
