@@ -50,7 +50,7 @@ def check_bigram(P, Q) -> None:
         raise ValueError(f"Q: expected shape ({P.shape[0]}, {P.shape[0]}) to match P, got {tuple(Q.shape)}")
 
 
-def _inverse_cdf(probabilities: np.ndarray, e: float) -> int:
+def inverse_cdf(probabilities: np.ndarray, e: float) -> int:
     """The i with e in [c_{i-1}, c_i), c_i = sum_{j<=i} p[j], by a loop over the cumulative sum (claim 004-2a);
     e at or beyond the last boundary gives the last word of positive probability.
     Claims: 004-2a.
@@ -78,7 +78,7 @@ def first_word(P: np.ndarray, eps: np.ndarray) -> np.ndarray:
         raise ValueError(f"eps: expected shape (B,), got {eps.shape}")
     words = np.empty(eps.shape, dtype=np.int64)
     for b, e in enumerate(eps):
-        words[b] = _inverse_cdf(P, e)
+        words[b] = inverse_cdf(P, e)
     return words
 
 
@@ -99,7 +99,7 @@ def next_word(Q: np.ndarray, previous: np.ndarray, eps: np.ndarray) -> np.ndarra
         raise ValueError(f"previous: expected words in 0..{Q.shape[0] - 1}")
     words = np.empty(eps.shape, dtype=np.int64)
     for b, (w, e) in enumerate(zip(previous, eps)):
-        words[b] = _inverse_cdf(Q[int(w)], e)
+        words[b] = inverse_cdf(Q[int(w)], e)
     return words
 
 
@@ -119,9 +119,9 @@ def sample_strings(P: np.ndarray, Q: np.ndarray, eps: np.ndarray) -> np.ndarray:
     count, length = eps.shape
     words = np.empty((count, length), dtype=np.int64)
     for b in range(count):
-        words[b, 0] = _inverse_cdf(P, eps[b, 0])
+        words[b, 0] = inverse_cdf(P, eps[b, 0])
         for t in range(1, length):
-            words[b, t] = _inverse_cdf(Q[words[b, t - 1]], eps[b, t])
+            words[b, t] = inverse_cdf(Q[words[b, t - 1]], eps[b, t])
     return words
 
 

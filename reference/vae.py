@@ -180,7 +180,7 @@ def kl_to_standard_normal_backward(mu: np.ndarray, logvar: np.ndarray) -> tuple[
     return mu.copy(), np.expm1(logvar) / 2.0
 
 
-DIAGONAL_KL_SHAPES = ("means and log-variances (..., k), all four of one shape (for (k, k) covariance matrices "
+_DIAGONAL_KL_SHAPES = ("means and log-variances (..., k), all four of one shape (for (k, k) covariance matrices "
                       "use kl_normal_full_covariance)")
 
 
@@ -199,7 +199,7 @@ def kl_normal(mu_p: np.ndarray, logvar_p: np.ndarray, mu_q: np.ndarray, logvar_q
     """
     arrays = {"mu_p": _floats("mu_p", mu_p), "logvar_p": _floats("logvar_p", logvar_p),
               "mu_q": _floats("mu_q", mu_q), "logvar_q": _floats("logvar_q", logvar_q)}
-    _check_same_shape(arrays, DIAGONAL_KL_SHAPES)
+    _check_same_shape(arrays, _DIAGONAL_KL_SHAPES)
     mu_p, logvar_p, mu_q, logvar_q = arrays.values()
     total = np.zeros(mu_p.shape[:-1])
     for m in range(mu_p.shape[-1]):
