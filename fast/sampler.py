@@ -65,10 +65,10 @@ def inverse_cdf(probabilities: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     (..., n) and value of `u` (...); u at or beyond the last boundary (a float cumulative sum that ends a rounding
     error below 1) gives the last index of positive probability, so an index of probability 0 is never returned.
     The rule of `reference.sampler.inverse_cdf`, used by every sampler of `fast`; (...) int64."""
-    rows = boundaries(probabilities)  # (..., n)
+    rows = _boundaries(probabilities)  # (..., n)
     values = u.detach().to(torch.float64).reshape(rows.shape[:-1] + (1,)).contiguous()
     index = torch.searchsorted(rows.contiguous(), values, right=True).squeeze(-1)
-    return torch.minimum(index, last_positive(probabilities))
+    return torch.minimum(index, _last_positive(probabilities))
 
 
 def first_word(P: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
