@@ -155,28 +155,24 @@ class PairCounts:
             keys = np.concatenate([k for k, _ in pending])
             counts = np.concatenate([c for _, c in pending])
             del pending
-            keys, counts = sum_duplicates(keys, counts)
-            self.keys, self.counts = insert_sorted(self.keys, self.counts, keys, counts)
+            self._insert(*sum_duplicates(keys, counts))
         return self
 
-
-def insert_sorted(keys: np.ndarray, counts: np.ndarray, new_keys: np.ndarray, new_counts: np.ndarray):
-    """The union of two tables of sorted distinct keys, counts of a key in both summed; `keys` and `counts` are
-    updated in place where new keys are already present."""
-    position = np.searchsorted(keys, new_keys)
-    present = np.zeros(new_keys.size, dtype=bool)
-    inside = position < keys.size
-    present[inside] = keys[position[inside]] == new_keys[inside]
-    del inside
-    counts[position[present]] += new_counts[present]
-    absent = ~present
-    del present
-    if not absent.any():
-        return keys, counts
-    position = position[absent]
-    keys = np.insert(keys, position, new_keys[absent])
-    counts = np.insert(counts, position, new_counts[absent])
-    return keys, counts
+    def _insert(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        """Add sorted distinct keys and their counts: counts of keys already present are summed in place, the
+        others inserted, each of the table's arrays replaced (and freed) as soon as its successor exists."""
+        position = np.searchsorted(self.keys, keys)
+        present = np.zeros(keys.size, dtype=bool)
+        inside = position < self.keys.size
+        present[inside] = self.keys[position[inside]] == keys[inside]
+        del inside
+        self.counts[position[present]] += counts[present]
+        absent = ~present
+        del present
+        if absent.any():
+            position, keys, counts = position[absent], keys[absent], counts[absent]
+            self.keys = np.insert(self.keys, position, keys)
+            self.counts = np.insert(self.counts, position, counts)
 
 
 def sum_duplicates(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
