@@ -146,6 +146,8 @@ def count_distinct(keys, group: Group = SINGLE) -> int:
 
     keys = np.asarray(keys, dtype=np.int64)
     if not group.distributed:
+        if keys.size < 2 or bool(np.all(keys[1:] > keys[:-1])):  # already sorted and distinct: no sorted copy
+            return int(keys.size)
         return int(np.unique(keys).size)
     distinct = 0
     for owner in range(group.world_size):

@@ -174,7 +174,7 @@ def run_em(corpus, states: int, iters: int, restarts: int, tol: float, seed: int
         "corpus": {
             "V": corpus.V, "train_sentences": corpus.train_sentences, "train_tokens": int(train_tokens),
             "heldout_sentences": corpus.heldout_sentences, "heldout_tokens": int(heldout_tokens),
-            "train_bigram_types": distributed.count_distinct((train.rows * corpus.V + train.col).cpu().numpy(), group),
+            "train_bigram_types": distributed.count_distinct(_pair_keys(train), group),
         },
         "iterations": iterations,
         "resumed_from_iteration": done_before,
@@ -299,6 +299,16 @@ def _agreed_checkpoint(path: Path, settings: dict, group, dtype: torch.dtype, de
 def _heldout(heldout, A, B, unigram, total):
     """heldout_log_likelihoods summed over the processes."""
     return tuple(total(value).cpu() for value in heldout_log_likelihoods(heldout, A, B, unigram, UNIGRAM_WEIGHT))
+
+
+def _pair_keys(counts) -> np.ndarray:
+    """x V + x' of each nonzero of C, in CSR order: int64 NumPy (nnz,), built in place (one array over the
+    nonzeros)."""
+    crow = counts.crow.cpu().numpy()
+    keys = np.repeat(np.arange(crow.size - 1, dtype=np.int64), np.diff(crow))
+    keys *= counts.V
+    keys += counts.col.cpu().numpy()
+    return keys
 
 
 def unigram_probabilities(train, total=_identity) -> np.ndarray:
