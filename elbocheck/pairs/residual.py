@@ -80,6 +80,21 @@ def _eq37_sample(rng: np.random.Generator, d: int) -> Sample:
 SIZES = (3, 5, 8)
 
 
+def _sum_magnitude(layers, x0, start: int = 0, hidden: str = "tanh") -> np.ndarray:
+    """I + sum_i |S_i| P_i with P_{i+1} = (I + |S_i|) P_i, P_start = I, S_i = LN'(A_i(x_i)) A_i'(x_i): the
+    magnitudes of the terms the total derivative (39) sums and multiplies, whose rounding a float32 product
+    of L - start Jacobians carries."""
+    xs = reference.residual.forward(layers, np.asarray(x0, dtype=np.float64), "pre", hidden)
+    identity = np.eye(len(xs[0]))
+    total, path = identity.copy(), identity.copy()
+    for i in range(start, len(layers)):
+        step = np.abs(reference.residual.layer_norm_jacobian(reference.residual.branch(layers[i], xs[i], hidden))
+                      @ reference.residual.mlp_jacobian(layers[i], xs[i], hidden))
+        total += step @ path
+        path = (identity + step) @ path
+    return total
+
+
 def _branch(W1, b1, W2, b2):
     return [(np.array(W1, dtype=np.float64), np.array(b1, dtype=np.float64)),
             (np.array(W2, dtype=np.float64), np.array(b2, dtype=np.float64))]
@@ -144,7 +159,7 @@ PAIRS = [
     Pair("residual.jacobian_product", reference.residual.jacobian_product, fast.residual.jacobian_product,
          _product_sample, sizes=SIZES, edges=PRODUCT_EDGES),
     Pair("residual.jacobian_sum", reference.residual.jacobian_sum, fast.residual.jacobian_sum, _sum_sample,
-         sizes=SIZES, edges=SUM_EDGES),
+         sizes=SIZES, edges=SUM_EDGES, magnitude=_sum_magnitude),
     Pair("residual.jacobian_sum_direct", reference.residual.jacobian_sum_direct, fast.residual.jacobian_sum_direct,
          _sum_sample, sizes=SIZES, edges=SUM_EDGES),
     Pair("residual.jacobian_eq37_as_printed", reference.residual.jacobian_eq37_as_printed,
