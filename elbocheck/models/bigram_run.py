@@ -125,6 +125,7 @@ def run_em(corpus, states: int, iters: int, restarts: int, tol: float, seed: int
     remaining = iters - done_before
     bar = progress(total=iters, initial=done_before, desc="EM", unit="it") if progress is not None else None
     last_saved = [time.perf_counter()]
+    latest = {}
 
     def show(iteration, A, B, before):
         require_finite("the training log-likelihood", before, f"at EM iteration {iteration}",
@@ -136,15 +137,19 @@ def run_em(corpus, states: int, iters: int, restarts: int, tol: float, seed: int
             bar.set_postfix({"loglik/token": f"{per_token_now:.4f}", "train ppl": f"{math.exp(-per_token_now):.1f}"})
             bar.update(1)
         last = iteration == remaining
+        latest.update(A=A, B=B, saved=False)
         if checkpoint is not None and is_main and (last or time.perf_counter() - last_saved[0] >= CHECKPOINT_SECONDS):
             save_checkpoint(checkpoint, settings, A, B, train_curves, heldout_curves)
             last_saved[0] = time.perf_counter()
+            latest["saved"] = True
 
     if remaining < 1:
         raise ValueError(f"--iters: the checkpoint holds {done_before} iterations already; ask for more to resume")
     try:
         model.max_iter = remaining
         model.fit_counts(train, callback=show, reduce=reduce, resume=resume_from)
+        if checkpoint is not None and is_main and latest and not latest["saved"]:
+            save_checkpoint(checkpoint, settings, latest["A"], latest["B"], train_curves, heldout_curves)
         model.max_iter = iters
     finally:
         if bar is not None:

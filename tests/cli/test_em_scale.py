@@ -68,6 +68,16 @@ def test_a_resumed_run_ends_where_the_uninterrupted_run_ends(tmp_path, capsys):
     assert code == 2 and "states" in capsys.readouterr().err
 
 
+def test_a_run_that_converges_early_leaves_a_checkpoint_to_resume_from(tmp_path, capsys):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_bytes(FRENCH_RUSSIAN.encode("utf-8"))
+    argv = ["--corpus", str(corpus), "--states", "2", "--restarts", "1", "--tol", "1e-2"]
+    first, _, out = fit(tmp_path, "out", *argv, "--iters", "200")
+    assert first["iterations"] < 200 and (out / "checkpoint.pt").is_file()
+    resumed, _, _ = fit(tmp_path, "out", *argv, "--iters", "400", "--resume")
+    assert resumed["resumed_from_iteration"] == first["iterations"]
+
+
 def test_french_and_russian_words_are_among_the_top_words(tmp_path, capsys):
     corpus = tmp_path / "corpus.txt"
     corpus.write_bytes(FRENCH_RUSSIAN.encode("utf-8"))
