@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from elbocheck.commands import scaffold
+from elbocheck import scaffold
 
 NAME = "cases"
 HELP = "write golden input/output cases of a pair to an .npz, or grade outputs computed elsewhere against them"

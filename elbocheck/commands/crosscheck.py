@@ -14,7 +14,7 @@ import argparse
 import json
 import sys
 
-from elbocheck.commands import scaffold
+from elbocheck import scaffold
 
 NAME = "crosscheck"
 HELP = "compare every fast function with its reference on random inputs; exit 1 if any pair fails"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from elbocheck.commands import scaffold
+from elbocheck import scaffold
 
 NAME = "em"
 HELP = "fit the latent bigram model by EM on a corpus; held-out perplexity against unigram and bigram baselines"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from elbocheck.commands import scaffold
+from elbocheck import scaffold
 
 NAME = "gan-demo"
 HELP = "train a small GAN on a ring of Gaussians; show the zero gradient of a discrete generator and its remedies"

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from elbocheck.commands import scaffold
+from elbocheck import scaffold
 
 NAME = "report"
 HELP = "run claims, crosscheck and the quick bench; write one HTML page with every table and figure"
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from elbocheck.derivations import claims
     from elbocheck import htmlreport
     from elbocheck._io import ResultSet, atomic_write_json, atomic_write_text
-    from elbocheck.commands import bench
+    from elbocheck import benchrun as bench
     from elbocheck.pairs import all_pairs
     from elbocheck.pairs.core import run_pair
     from elbocheck.device import device_name

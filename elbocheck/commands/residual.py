@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from elbocheck.commands import scaffold
+from elbocheck import scaffold
 
 NAME = "residual"
 HELP = "LayerNorm before vs after the residual addition: gradient norms in training and Jacobians vs depth"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from elbocheck.commands import scaffold
+from elbocheck import scaffold
 
 NAME = "ring"
 HELP = "pseudo-likelihood vs maximum-likelihood estimates of the ring coupling J on exact samples"

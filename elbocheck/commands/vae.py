@@ -17,7 +17,7 @@ import math
 import os
 import time
 
-from elbocheck.commands import scaffold
+from elbocheck import scaffold
 
 NAME = "vae"
 HELP = "train a VAE on digits or MNIST; held-out ELBO and IWAE against the independent-pixel baseline, with figures"

@@ -8,7 +8,7 @@ import torch
 
 from elbocheck import benchreport
 from elbocheck.bench.prepared import Prepared, measure_interleaved
-from elbocheck.commands.bench import cpu_frequency_scaling, load_average
+from elbocheck.benchrun import cpu_frequency_scaling, load_average
 
 
 def test_cpu_frequency_scaling_reads_cpufreq_and_says_unknown_without_it(tmp_path):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from elbocheck.cli import COMMANDS, build_parser, main
-from elbocheck.commands import scaffold
+from elbocheck import scaffold
 
 WRITERS = ["em", "vae", "gan-demo", "ring", "residual", "bench", "report"]
 
