@@ -338,13 +338,13 @@ def bigram_log_likelihood(train, heldout, group=None) -> float:
     at this process's held-out bigrams, and the result is this process's share of the sum (sum it over the
     processes), so no process needs the others' counts whole."""
     V = train.V
+    if group is None or not group.distributed:
+        return _add_one_bigram(train, heldout, V)
     train_rows, heldout_rows = train.rows.cpu().numpy(), heldout.rows.cpu().numpy()
     train_keys = train_rows * V + train.col.cpu().numpy()  # sorted: CSR order
     train_values = np.append(train.values.double().cpu().numpy(), 0.0)
     row_totals = np.bincount(train_rows, weights=train_values[:-1], minlength=V + 1)
     device = train.values.device
-    if group is None or not group.distributed:
-        return _add_one_bigram(train_keys, train_values, row_totals, heldout_rows, heldout, V)
     from functools import partial
 
     from elbocheck import distributed
@@ -364,13 +364,46 @@ def bigram_log_likelihood(train, heldout, group=None) -> float:
     return result
 
 
-def _add_one_bigram(train_keys, train_values, row_totals, heldout_rows, heldout, V) -> float:
-    heldout_keys = heldout_rows * V + heldout.col.cpu().numpy()
-    position = np.searchsorted(train_keys, heldout_keys)
-    seen = np.append(train_keys, -1)[position] == heldout_keys
-    pair_counts = np.where(seen, train_values[position], 0.0)
-    probabilities = (pair_counts + 1.0) / (row_totals[heldout_rows] + V)
-    return float(np.sum(heldout.values.double().cpu().numpy() * np.log(probabilities)))
+ROWS_BLOCK = 1 << 20
+
+
+def _row_blocks(crow: np.ndarray, block: int = ROWS_BLOCK):
+    """Consecutive row ranges [r0, r1) of a CSR matrix holding about `block` nonzeros each (at least one row), so
+    per-nonzero work over all of C needs O(block) memory rather than O(nnz)."""
+    r0, n_rows = 0, len(crow) - 1
+    while r0 < n_rows:
+        r1 = int(np.searchsorted(crow, crow[r0] + block, side="right")) - 1
+        r1 = min(max(r1, r0 + 1), n_rows)
+        yield r0, r1
+        r0 = r1
+
+
+def _block_rows(crow: np.ndarray, r0: int, r1: int) -> np.ndarray:
+    """The row of each nonzero of rows [r0, r1), in CSR order."""
+    return np.repeat(np.arange(r0, r1), np.diff(crow[r0:r1 + 1]))
+
+
+def _add_one_bigram(train, heldout, V) -> float:
+    """The add-one bigram log-likelihood of one process's counts, row block by row block."""
+    t_crow, t_col = train.crow.cpu().numpy(), train.col.cpu().numpy()
+    t_values = train.values.cpu().numpy()
+    h_crow, h_col = heldout.crow.cpu().numpy(), heldout.col.cpu().numpy()
+    h_values = heldout.values.cpu().numpy()
+    result = 0.0
+    for r0, r1 in _row_blocks(t_crow):
+        a, b, c, d = t_crow[r0], t_crow[r1], h_crow[r0], h_crow[r1]
+        rows = _block_rows(t_crow, r0, r1)
+        keys = rows * V + t_col[a:b]
+        values = np.append(t_values[a:b].astype(np.float64), 0.0)
+        row_totals = np.bincount(rows - r0, weights=values[:-1], minlength=r1 - r0)
+        heldout_rows = _block_rows(h_crow, r0, r1)
+        heldout_keys = heldout_rows * V + h_col[c:d]
+        position = np.searchsorted(keys, heldout_keys)
+        seen = np.append(keys, -1)[position] == heldout_keys
+        pair_counts = np.where(seen, values[position], 0.0)
+        probabilities = (pair_counts + 1.0) / (row_totals[heldout_rows - r0] + V)
+        result += float(np.sum(h_values[c:d].astype(np.float64) * np.log(probabilities)))
+    return result
 
 
 def heldout_log_likelihoods(heldout, A, B, unigram, weight: float, block: int = 1 << 15):
@@ -407,9 +440,12 @@ def per_token(log_likelihood: float, tokens: float) -> float | None:
 
 def top_words(corpus, A, B, train_counts, count: int = TOP_WORDS, total=_identity) -> list[dict]:
     """For each latent state, most used first: its share of training tokens and its `count` likeliest words."""
-    context_totals = torch.zeros(train_counts.V + 1, dtype=torch.float64, device=train_counts.values.device)
-    context_totals.index_put_((train_counts.rows,), train_counts.values.double(), accumulate=True)
-    context_totals = total(context_totals).cpu()
+    crow, values = train_counts.crow.cpu().numpy(), train_counts.values.cpu().numpy()
+    context_totals = np.zeros(train_counts.V + 1)
+    for r0, r1 in _row_blocks(crow):
+        context_totals[r0:r1] = np.bincount(_block_rows(crow, r0, r1) - r0,
+                                            weights=values[crow[r0]:crow[r1]].astype(np.float64), minlength=r1 - r0)
+    context_totals = total(torch.from_numpy(context_totals).to(train_counts.values.device)).cpu()
     share = (context_totals[:, None] * A.double().cpu()).sum(dim=0) / context_totals.sum()  # (m,)
     states = []
     for z in torch.argsort(share, descending=True).tolist():
