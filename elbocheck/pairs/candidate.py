@@ -270,13 +270,14 @@ def _compare_arrays(got: np.ndarray, ref: np.ndarray, rtol: float, number: int, 
     if magnitude is not None:
         terms = np.broadcast_to(np.asarray(magnitude, dtype=np.float64), ref.shape)
         scale = max(scale, float(np.max(np.where(finite & np.isfinite(terms), np.abs(terms), 0.0), initial=0.0)))
-    difference = np.abs(np.where(finite, got - ref, 0.0))
+    with np.errstate(invalid="ignore", over="ignore"):
+        difference = np.abs(np.where(finite, got - ref, 0.0))
     error = float(difference.max()) / scale if scale > 0 else (0.0 if difference.max() == 0 else math.inf)
     if error <= rtol:
         return Verdict(error, output=number)
     threshold = rtol * scale
     index = tuple(int(i) for i in np.argwhere(difference > threshold)[0])
-    return Verdict(error, "tolerance", f"{where}relative error {error:.3g} outside rtol {rtol:g}", number, index,
+    return Verdict(error, "tolerance", f"{where}relative error {error:.3g} (to the scale {scale:.3g} of the terms) outside rtol {rtol:g}", number, index,
                    float(got[index]), float(ref[index]))
 
 
