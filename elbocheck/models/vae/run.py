@@ -185,7 +185,8 @@ def summary_lines(result: dict) -> list[str]:
     lines = [f"held-out, nats per image: -ELBO {-heldout['elbo_nats_per_image']:.2f}  "
              f"-IWAE(K={heldout['iwae_samples']}) {-heldout['iwae_nats_per_image']:.2f}  "
              f"independent-pixel baseline {baseline:.2f}"
-             + (f"  (-ELBO {100 * improvement:.1f}% below the baseline)" if improvement is not None else "")]
+             + (f"  (-ELBO {100 * abs(improvement):.1f}% {'below' if improvement >= 0 else 'above'} the baseline)"
+                if improvement is not None else "")]
     if "autoencoder" in result:
         lines.append(f"plain autoencoder, held-out reconstruction: "
                      f"{result['autoencoder']['heldout_reconstruction_nats_per_image']:.2f} nats per image")
