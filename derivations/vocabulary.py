@@ -74,7 +74,8 @@ def _raise_timeout(signum, frame):
 
 
 class Distribution(sp.Function):
-    """An unevaluated distribution; subclasses give the parameters' names, the support and the log-density."""
+    """An unevaluated distribution. Each subclass gives `parameters` (their names), `support()` ((low, high) for a
+    continuous distribution, the list of values for a discrete one) and `logpdf(x)` (the log-density at x)."""
 
     parameters: tuple[str, ...] = ()
     discrete = False
@@ -86,13 +87,6 @@ class Distribution(sp.Function):
     def constraints(self) -> list:
         """Conditions on the parameters for the distribution to exist (checked at each numeric point)."""
         return []
-
-    def support(self):
-        """(low, high) for a continuous distribution, the list of values for a discrete one."""
-        raise NotImplementedError
-
-    def logpdf(self, x):
-        raise NotImplementedError
 
     def standardised(self, t):
         """(x as a function of t, density of t, support of t): the substitution used to integrate."""

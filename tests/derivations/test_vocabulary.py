@@ -123,3 +123,11 @@ def test_expectation_falls_back_to_quadrature_past_the_budget():
     expected = scipy.stats.norm.expect(lambda t: np.cos(t) ** 3 * np.log1p(t**2))
     with mpmath.workdps(30):
         assert float(Compiled([expr], ())({})[0]) == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", ["Normal", "Laplace", "Exponential", "Gamma", "Beta", "Uniform", "Bernoulli",
+                                  "Categorical"])
+def test_every_distribution_defines_its_support_and_log_density(name):
+    cls = getattr(vocabulary, name)
+    assert issubclass(cls, vocabulary.Distribution)
+    assert "support" in vars(cls) and "logpdf" in vars(cls) and cls.parameters
