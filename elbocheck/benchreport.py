@@ -94,7 +94,8 @@ def by_algorithm(found: list[Measurement]) -> dict[str, list[Measurement]]:
     return dict(groups)
 
 
-def _seconds(value: float | None) -> str:
+def format_seconds(value: float | None) -> str:
+    """A time in seconds as s, ms or us with three significant figures; "-" for None."""
     if value is None:
         return "-"
     if value >= 1.0:
@@ -154,7 +155,7 @@ def ceilings_table(found: list[Measurement]) -> str:
             rate = f"{measurement.bytes / measurement.seconds / 1e9:.1f} GB/s"
         else:
             rate = f"{(measurement.flops or 0.0) / measurement.seconds / 1e9:.1f} GFLOP/s"
-        lines.append(f"| {measurement.ceiling} | {measurement.case} | {_seconds(measurement.seconds)} | {rate} "
+        lines.append(f"| {measurement.ceiling} | {measurement.case} | {format_seconds(measurement.seconds)} | {rate} "
                      f"| {measurement.timer} |")
     return "\n".join(lines)
 
@@ -183,7 +184,8 @@ def algorithm_table(found: list[Measurement], limits: dict[str, float] | None = 
         reference, fast, peer = (row.get(impl) for impl in IMPLS)
         seconds = {impl: (row[impl].seconds if impl in row else None) for impl in IMPLS}
         lines.append(
-            f"| {case} | {_seconds(seconds['reference'])} | {_seconds(seconds['fast'])} | {_seconds(seconds['peer'])} "
+            f"| {case} | {format_seconds(seconds['reference'])} | {format_seconds(seconds['fast'])} "
+            f"| {format_seconds(seconds['peer'])} "
             f"| {_ratio(seconds['reference'], seconds['fast'])} | {_ratio(seconds['peer'], seconds['fast'])} "
             f"| {_quality(reference, named)} / {_quality(fast, named)} / {_quality(peer, named)} "
             f"| {_rate(fast, limits)} |"

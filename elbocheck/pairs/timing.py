@@ -18,6 +18,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from elbocheck.benchreport import format_seconds
 from elbocheck.pairs.candidate import CallTimedOut, call_with_limit, first_line, judge, to_numpy
 from elbocheck.pairs.core import TORCH_DTYPES, Pair, round_to_dtype, to_torch, trial_seed
 
@@ -124,23 +125,13 @@ def bench_candidate(pair: Pair, candidate: Callable, *, dtype: str = "float32", 
     return rows
 
 
-def _seconds(value: float | None) -> str:
-    if value is None:
-        return "-"
-    if value >= 1.0:
-        return f"{value:.2f} s"
-    if value >= 1e-3:
-        return f"{value * 1e3:.2f} ms"
-    return f"{value * 1e6:.1f} us"
-
-
 def _cell(timing: Timing | None) -> str:
     if timing is None:
         return "-"
     if timing.problem is not None and timing.seconds is None:
         return timing.problem
     error = "-" if timing.error is None else ("inf" if math.isinf(timing.error) else f"{timing.error:.1e}")
-    cell = f"{_seconds(timing.seconds)} (err {error})"
+    cell = f"{format_seconds(timing.seconds)} (err {error})"
     return f"{cell}; {timing.problem}" if timing.problem else cell
 
 
