@@ -127,7 +127,8 @@ def load_npz(path, option: str) -> dict[str, np.ndarray]:
         with np.load(path, allow_pickle=False) as data:
             return {key: data[key] for key in data.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
-        raise ValueError(f"{option}: '{path}' is not a readable .npz file ({error})") from None
+        reason = "it holds pickled objects" if "pickled" in str(error) else str(error)
+        raise ValueError(f"{option}: '{path}' is not an .npz file of numeric arrays (numpy.savez); {reason}") from None
 
 
 def check_golden(golden: dict[str, np.ndarray], option: str = "--verify") -> dict:
