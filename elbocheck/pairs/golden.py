@@ -127,7 +127,7 @@ def load_npz(path, option: str) -> dict[str, np.ndarray]:
         with np.load(path, allow_pickle=False) as data:
             return {key: data[key] for key in data.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
-        reason = "it holds pickled objects" if "pickled" in str(error) else str(error)
+        reason = "numpy reads it as a pickle, not as arrays" if "pickled" in str(error) else str(error)
         raise ValueError(f"{option}: '{path}' is not an .npz file of numeric arrays (numpy.savez); {reason}") from None
 
 
