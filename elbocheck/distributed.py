@@ -12,7 +12,9 @@ DistributedDataParallel) are sums over disjoint parts of the data.
 from __future__ import annotations
 
 import datetime
+import gc
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -81,9 +83,27 @@ def setup(device: torch.device | str) -> tuple[Group, torch.device]:
 
 
 def shutdown(group: Group) -> None:
-    """Leave the process group (nothing when alone)."""
+    """Leave the process group (nothing when alone), after dropping unreachable objects that still hold it
+    (a DistributedDataParallel wrapper in a reference cycle), so that none outlives it into interpreter exit."""
     if group.distributed and dist.is_initialized():
+        gc.collect()
         dist.destroy_process_group()
+
+
+@contextmanager
+def joined(device: torch.device | str):
+    """`with joined(device) as (group, device):` setup(device) for the block. A block that ends normally waits
+    for every process before they leave the group together: a process that tears its connections down while
+    another still uses them can abort the latter. A block that raises leaves at once (the others are stopped
+    by the same error, see agree_on_error, or by the launcher)."""
+    group, device = setup(device)
+    try:
+        yield group, device
+    except BaseException:
+        shutdown(group)
+        raise
+    barrier(group)
+    shutdown(group)
 
 
 def all_reduce_sum(tensor: torch.Tensor, group: Group = SINGLE) -> torch.Tensor:

@@ -87,8 +87,7 @@ def run(args: argparse.Namespace) -> int:
     check_options(args)
     shared = scaffold.resolve(args)
     spec = TokenSpec(args.tokens, lowercase=not args.no_lowercase)
-    group, device = distributed.setup(shared.device)
-    try:
+    with distributed.joined(shared.device) as (group, device):
         source = args.corpus if args.corpus else default_text().encode("utf-8")
         name = args.corpus or DEFAULT_NAME
         size = open_corpus(source)
@@ -124,5 +123,3 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(report_lines(summary)))
         print(scaffold.wrote(written))
         return 0
-    finally:
-        distributed.shutdown(group)

@@ -100,8 +100,7 @@ def run(args: argparse.Namespace) -> int:
                    "use narrower --hidden layers or a smaller --batch")
     if args.resume and os.environ.get("RANK", "0") == "0" and not (shared.out / CHECKPOINT).is_file():
         raise ValueError(f"--resume: no checkpoint at '{shared.out / CHECKPOINT}'; run without --resume first")
-    group, device = distributed.setup(shared.device)
-    try:
+    with distributed.joined(shared.device) as (group, device):
         if group.is_main:
             scaffold.make_out(shared.out)
         distributed.barrier(group)
@@ -118,5 +117,3 @@ def run(args: argparse.Namespace) -> int:
             print(line)
         print(f"{scaffold.wrote([*written, shared.out / CHECKPOINT])} in {document['seconds']['total']:.1f} s")
         return 0
-    finally:
-        distributed.shutdown(group)
