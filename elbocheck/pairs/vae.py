@@ -283,6 +283,27 @@ def _gaussian_backward_magnitude(x: np.ndarray, mean: np.ndarray, logvar: np.nda
     return _finite(scaled), _finite((distance + 1.0) / 2.0)
 
 
+def _mlp_magnitude(layers, x: np.ndarray, activation: str) -> np.ndarray:
+    """M_L with M_0 = |x|, M_l = |W_l| H_{l-1} + |b_l|, H = M (H = max(M, 1) after a sigmoid): a bound on the
+    terms each layer sums, |h_{l-1}| |W_l^T| + |b_l|, and on the rounding carried from the layers below, since
+    every hidden activation is 1-Lipschitz and relu, leaky_relu, tanh and the identity keep |g(a)| <= |a|."""
+    bound = np.abs(np.asarray(x, dtype=np.float64))
+    for index, (W, b) in enumerate(layers):
+        if index and activation == "sigmoid":
+            bound = np.maximum(bound, 1.0)
+        bound = bound @ np.abs(np.asarray(W, dtype=np.float64)).T + np.abs(np.asarray(b, dtype=np.float64))
+    return bound
+
+
+def _encode_magnitude(params: dict, x: np.ndarray, activation: str = "relu"):
+    return reference.vae.split_halves(_mlp_magnitude(params["encoder"], x, activation))
+
+
+def _decode_magnitude(params: dict, z: np.ndarray, decoder: str = "bernoulli", activation: str = "relu"):
+    bound = _mlp_magnitude(params["decoder"], z, activation)
+    return bound if decoder == "bernoulli" else reference.vae.split_halves(bound)
+
+
 def _autoencoder_sample(decoder: str):
     def sample(rng: np.random.Generator, size: int) -> Sample:
         s = _sizes(rng, size)
@@ -320,17 +341,17 @@ def _as_vector(gradients):
     return flat
 
 
-def _pairs_for_both_decoders(name: str, sample_factory, wrap=None) -> list[Pair]:
+def _pairs_for_both_decoders(name: str, sample_factory, wrap=None, magnitude=None) -> list[Pair]:
     same = wrap or (lambda function: function)
     return [
         Pair(f"vae.{name}[{decoder}]", same(getattr(reference.vae, name)), same(getattr(fast.vae, name)),
-             sample_factory(decoder), adapt=wrap)
+             sample_factory(decoder), adapt=wrap, magnitude=magnitude)
         for decoder in reference.vae.DECODERS
     ]
 
 
 PAIRS: list[Pair] = [
-    Pair("vae.encode", reference.vae.encode, fast.vae.encode, _encode_sample),
+    Pair("vae.encode", reference.vae.encode, fast.vae.encode, _encode_sample, magnitude=_encode_magnitude),
     Pair("vae.reparameterize", reference.vae.reparameterize, fast.vae.reparameterize, _reparameterize_sample),
     Pair("vae.reparameterize_backward", reference.vae.reparameterize_backward, fast.vae.reparameterize_backward,
          _reparameterize_backward_sample),
@@ -354,7 +375,7 @@ PAIRS: list[Pair] = [
     Pair("vae.gaussian_log_likelihood_backward", reference.vae.gaussian_log_likelihood_backward,
          fast.vae.gaussian_log_likelihood_backward, _gaussian_sample, magnitude=_gaussian_backward_magnitude,
          edges=GAUSSIAN_EDGES[:1] + GAUSSIAN_EDGES[2:]),
-    *_pairs_for_both_decoders("decode", _decode_sample),
+    *_pairs_for_both_decoders("decode", _decode_sample, magnitude=_decode_magnitude),
     *_pairs_for_both_decoders("log_likelihood", _log_likelihood_sample),
     *_pairs_for_both_decoders("elbo", _model_sample),
     *_pairs_for_both_decoders("negative_elbo", _model_sample),

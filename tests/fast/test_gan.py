@@ -68,11 +68,11 @@ def test_sigmoid_identities_hold_at_extreme_logits_without_overflow(dtype, rtol)
     grad_real, grad_fake = torch.autograd.grad(loss, [real, fake])
     closed_real, closed_fake = fast_gan.output_gradients(logits, logits)
     assert torch.isfinite(loss) and torch.isfinite(grad_real).all() and torch.isfinite(grad_fake).all()
-    mpmath.mp.dps = 40
     count = len(logits)
     for k, z in enumerate(logits.tolist()):
-        exact_real = float(1 / (1 + mpmath.exp(mpmath.mpf(z)))) / count
-        exact_fake = -float(1 / (1 + mpmath.exp(-mpmath.mpf(z)))) / count
+        with mpmath.workdps(40):
+            exact_real = float(1 / (1 + mpmath.exp(mpmath.mpf(z)))) / count
+            exact_fake = -float(1 / (1 + mpmath.exp(-mpmath.mpf(z)))) / count
         for value, exact in ((grad_real[k, 0], exact_real), (closed_real[k], exact_real),
                              (grad_fake[k, 0], exact_fake), (closed_fake[k], exact_fake)):
             assert float(value) == pytest.approx(exact, rel=rtol, abs=0.0)

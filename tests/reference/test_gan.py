@@ -73,10 +73,10 @@ def test_output_gradients_are_the_derivatives_of_the_log_terms(logits):
     """(26)-(27): d/dz log sigmoid(z) = sigmoid(-z) and d/dz log(1 - sigmoid(z)) = -sigmoid(z), against mpmath."""
     z = np.array(logits)
     grad_real, grad_fake = gan.output_gradients(z, z)
-    mpmath.mp.dps = 40
     for k, value in enumerate(logits):
-        d_log_d = mpmath.diff(lambda t: mpmath.log(1 / (1 + mpmath.exp(-t))), value)
-        d_log_one_minus_d = mpmath.diff(lambda t: mpmath.log(1 - 1 / (1 + mpmath.exp(-t))), value)
+        with mpmath.workdps(40):
+            d_log_d = mpmath.diff(lambda t: mpmath.log(1 / (1 + mpmath.exp(-t))), value)
+            d_log_one_minus_d = mpmath.diff(lambda t: mpmath.log(1 - 1 / (1 + mpmath.exp(-t))), value)
         assert grad_real[k] == pytest.approx(float(d_log_d) / len(logits), rel=1e-13)
         assert grad_fake[k] == pytest.approx(float(d_log_one_minus_d) / len(logits), rel=1e-13)
 
