@@ -26,6 +26,7 @@ from elbocheck.derivations.evaluation import compile_sides, dimensions, instanti
 from elbocheck.derivations.search import Domain, Search, describe_value, digits, domain_of
 from elbocheck.derivations.statement import Statement
 from elbocheck.derivations.vocabulary import IntegrationTimeout, time_budget
+from elbocheck.words import counted
 
 PROOF_SECONDS = 8.0
 POINTS = 200
@@ -183,8 +184,8 @@ def search(small, large, kind, domains, tolerance, budget: Budget, conditions=()
 
 
 def _searched(evaluations: int, assignments, dims) -> str:
-    text = (f"a search of {evaluations} points (a simple point, the domain's edges and extreme scales 1e-8..1e8, "
-            f"random points, then Nelder-Mead on the gap from the worst ones)")
+    text = (f"a search of {counted(evaluations, 'point')} (a simple point, the domain's edges and extreme scales "
+            f"1e-8..1e8, random points, then Nelder-Mead on the gap from the worst ones)")
     if dims:
         text += f" for {', '.join(str(d) for d in dims)} in {sorted({tuple(a.values()) for a in assignments})}"
     return text

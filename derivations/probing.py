@@ -15,6 +15,7 @@ from typing import Mapping, Sequence
 
 import mpmath
 import sympy as sp
+from elbocheck.words import counted
 
 DIGITS = 50
 PROBE_POINTS = 12
@@ -209,7 +210,7 @@ def search_counterexample(left, right, kind: str, domain: Mapping, seed: int = D
                     domains=search_domains(symbols, domain), kind=kind, points=points, starts=SEARCH_STARTS,
                     evaluations=evaluations, seed=seed)
     found, _ = finder.run()
-    searched = f"a search of {finder.evaluated} points (domain edges, extreme scales, Nelder-Mead on the gap)"
+    searched = f"a search of {counted(finder.evaluated, 'point')} (domain edges, extreme scales, Nelder-Mead on the gap)"
     if found is None:
         return None, None, None, searched
     return found.point, found.lhs, found.rhs, searched

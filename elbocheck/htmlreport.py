@@ -11,6 +11,7 @@ import base64
 import html
 import re
 from pathlib import Path
+from elbocheck.words import counted
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
@@ -95,7 +96,7 @@ def ledger_section(results) -> str:
     other_rows = [[escape(r.claim.id), escape(f"{r.claim.source} {r.claim.where}"), escape(r.claim.statement),
                    escape(r.verdict.value), escape(r.method), f"{r.seconds:.2f}"] for r in others]
     return (
-        f'<h2>Claim ledger</h2><p class="summary">{len(results)} claims: {summary}.</p>'
+        f'<h2>Claim ledger</h2><p class="summary">{counted(len(results), "claim")}: {summary}.</p>'
         f"<h3>Refuted claims</h3>"
         + table(["id", "where", "as printed", "counterexample", "corrected", "note"], refuted_rows,
                 ["refuted"] * len(refuted_rows))

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import textwrap
+from elbocheck.words import counted
 
 NAME = "check"
 HELP = "decide the claims of your own TOML claims file (KL, H, E of distributions, identities, inequalities)"
@@ -57,8 +58,8 @@ def print_record(record: dict) -> None:
     print(textwrap.fill(record["method"], 110, initial_indent="    method: ", subsequent_indent="      "))
     counterexample = record["counterexample"]
     if counterexample:
-        point = ", ".join(f"{k} = {v}" for k, v in counterexample["point"].items()) or "(no free symbols)"
-        print(f"    counterexample at {point}:")
+        point = ", ".join(f"{k} = {v}" for k, v in counterexample["point"].items())
+        print(f"    counterexample at {point}:" if point else "    counterexample (constants, no symbol to vary):")
         print(f"      lhs = {counterexample['lhs']}")
         print(f"      rhs = {counterexample['rhs']}")
     if record["verdict"] == "refuted":
@@ -77,4 +78,4 @@ def print_summary(records: list) -> None:
 
     counts = Counter(r["verdict"] for r in records)
     summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("proved", "verified", "refuted", "undecided"))
-    print(f"{len(records)} claims: {summary}")
+    print(f"{counted(len(records), 'claim')}: {summary}")

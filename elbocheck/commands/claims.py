@@ -10,6 +10,7 @@ import shutil
 import sys
 import textwrap
 import time
+from elbocheck.words import counted
 
 NAME = "claims"
 HELP = "decide every claim of the documents: proved, verified, or refuted with a counterexample"
@@ -50,8 +51,10 @@ def print_table(results, elapsed: float) -> None:
     by_source: dict[str, list] = {}
     for result in results:
         by_source.setdefault(result.claim.source, []).append(result)
-    for source, group in by_source.items():
-        print(f"\n{source} ({len(group)} claims)")
+    for index, (source, group) in enumerate(by_source.items()):
+        if index:
+            print()
+        print(f"{source} ({counted(len(group), 'claim')})")
         for result in group:
             claim = result.claim
             head = f"  {claim.id:<22} {claim.where:<20} {result.verdict.value:<9} {result.seconds:6.2f}s  "
@@ -69,7 +72,7 @@ def print_table(results, elapsed: float) -> None:
     verdicts = ("proved", "verified", "refuted") + (("undecided",) if counts.get("undecided") else ())
     summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in verdicts)
     print("\nNot checked by the ledger: " + "; ".join(LEFT_OUT) + ".")
-    print(f"\n{len(results)} claims: {summary}; decided in {elapsed:.1f} s")
+    print(f"\n{counted(len(results), 'claim')}: {summary}; decided in {elapsed:.1f} s")
 
 
 def explain(claim_id: str) -> int:

@@ -37,6 +37,7 @@ def test_strict_exit_codes_and_text_output(tmp_path, capsys):
     path = write(tmp_path, '[symbols]\ns = "positive"\n[[claim]]\nid = "good"\nstatement = "log(s**2) = 2*log(s)"\n'
                            '[[claim]]\nid = "bad"\nwhere = "(3)"\nstatement = "log(s**2) = log(s)"\n')
     assert main(["check", path, "--only", "good", "--strict"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "1 claim: 1 proved, 0 verified, 0 refuted, 0 undecided"
     assert main(["check", path, "--only", "bad"]) == 0
     out = capsys.readouterr().out
     assert "bad, (3): refuted" in out and "counterexample at s =" in out

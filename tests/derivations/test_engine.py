@@ -98,3 +98,27 @@ def test_variance_for_standard_deviation_is_diagnosed():
     outcome = decide("KL(Normal(mu, s**2), Normal(0, 1)) = (mu**2 + s**2 - 1 - log(s**2))/2")
     assert outcome.verdict == "refuted"
     assert any("variance" in d["edit"] for d in outcome.diagnosis)
+
+
+TRUE_KL = "(mu**2 + s**2 - 1 - log(s**2))/2"
+
+
+@pytest.mark.parametrize(("written", "edit"), [
+    ("(mu**2 + s**2 + 1 - log(s**2))/2", "flip the sign of 1/2 on the right side"),
+    ("(mu**2 + s**2 - 1 + log(s**2))/2", "flip the sign of log(s**2)/2 on the right side"),
+    ("(mu**2 + s**2 - 1 - 2*log(s**2))/2", "halve the term -log(s**2) on the right side"),
+    ("(2*mu**2 + s**2 - 1 - log(s**2))/2", "halve the term mu**2 on the right side"),
+    ("mu**2 + s**2 - 1 - log(s**2)", "multiply the right side by 1/2"),
+])
+def test_a_sign_or_coefficient_slip_is_named_as_such_not_as_a_missing_term(written, edit):
+    outcome = decide(f"KL(Normal(mu, s), Normal(0, 1)) = {written}")
+    assert outcome.verdict == "refuted"
+    named = [d for d in outcome.diagnosis if d["edit"].startswith(edit)]
+    assert named and named[0]["verdict"] == "proved"
+    assert parse_statement(named[0]["statement"], SYMBOLS).rhs.equals(parse_statement(f"0 = {TRUE_KL}", SYMBOLS).rhs)
+    assert not any(d["edit"].startswith("a term is missing") for d in outcome.diagnosis)
+
+
+def test_a_dropped_term_is_named_when_no_other_edit_holds():
+    outcome = decide("KL(Normal(mu, s), Normal(0, 1)) = (mu**2 + s**2 - log(s**2))/2")
+    assert [d["edit"] for d in outcome.diagnosis] == ["a term is missing: add -1/2 to the right side"]
