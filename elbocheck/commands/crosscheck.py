@@ -15,6 +15,7 @@ import json
 import sys
 
 from elbocheck import scaffold
+from elbocheck._io import strict_json
 
 NAME = "crosscheck"
 HELP = "compare every fast function with its reference on random inputs; exit 1 if any pair fails"
@@ -75,9 +76,8 @@ def run(args: argparse.Namespace) -> int:
         reports.append(run_pair(pair, args.seed, args.trials, args.dtype, device))
     failed = [report for report in reports if not report.passed]
     if args.json:
-        json.dump({"device": device_name(device), "dtype": args.dtype, "seed": args.seed, "trials": args.trials,
-                   "pairs": [report.to_json() for report in reports]}, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(strict_json({"device": device_name(device), "dtype": args.dtype, "seed": args.seed,
+                                      "trials": args.trials, "pairs": [report.to_json() for report in reports]}))
     else:
         print_table(reports, device_name(device), args)
     return 1 if failed else 0
@@ -136,8 +136,7 @@ def check_candidate(args: argparse.Namespace) -> int:
     report = check(pair, function, name=args.candidate, dtype=args.dtype, device=shared.device, trials=args.trials,
                    seed=args.seed, numpy=args.numpy, time_limit=args.time_limit)
     if args.json:
-        json.dump(report.to_json(), sys.stdout, indent=2, allow_nan=False)
-        sys.stdout.write("\n")
+        sys.stdout.write(strict_json(report.to_json()))
     else:
         print(report.format())
     return 0 if report.passed else 1

@@ -314,7 +314,7 @@ class Outcome:
         if self.edge is not None:
             return f"edge input {self.edge} ({self.label})"
         if self.seed < 0:
-            return f"a shrunk input ({self.label})"
+            return f"a shrunk input ({self.label.removesuffix(' (shrunk)')})"
         return f"numpy.random.default_rng({self.seed}) at size {self.size} ({self.label})"
 
 
@@ -567,7 +567,10 @@ class CandidateReport:
         return "\n".join(lines)
 
     def to_json(self) -> dict:
-        shown = self.shrunk or (min(self.failures, key=_failure_order) if self.failures else None)
+        """The report as a dict for elbocheck._io.strict_json: non-finite errors and values stay floats, which
+        strict_json writes as null and names under "non_finite"."""
+        first = min(self.failures, key=_failure_order) if self.failures else None
+        shown = self.shrunk or first
         return {
             "candidate": self.candidate,
             "pair": self.pair,
@@ -579,10 +582,12 @@ class CandidateReport:
             "failed": len(self.failures),
             "skipped_after_time_limit": self.skipped,
             "problems": self.problems(),
-            "max_relative_error": _finite_or_none(self.max_error),
+            "max_relative_error": float(self.max_error),
             "rtol": self.rtol,
             "passed": self.passed,
             "seconds": round(self.seconds, 4),
+            "first_failure": None if first is None else {
+                "origin": first.origin, "problem": first.verdict.kind, "message": first.verdict.problem},
             "smallest_failure": None if shown is None else {
                 "origin": shown.origin,
                 "problem": shown.verdict.kind,
@@ -595,8 +600,8 @@ class CandidateReport:
                 "candidate": _jsonable(shown.candidate_result),
                 "first_difference": None if shown.verdict.index is None else {
                     "output": shown.verdict.output, "index": list(shown.verdict.index),
-                    "candidate": _finite_or_none(shown.verdict.candidate_value),
-                    "reference": _finite_or_none(shown.verdict.reference_value)},
+                    "candidate": _float_or_none(shown.verdict.candidate_value),
+                    "reference": _float_or_none(shown.verdict.reference_value)},
             },
         }
 
@@ -629,15 +634,12 @@ def _show(value) -> str:
         return repr(value)
 
 
-def _finite_or_none(value):
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
+def _float_or_none(value):
+    return None if value is None else float(value)
 
 
 def _jsonable(value):
-    """Arrays as nested lists with NaN and infinities as None (strict JSON), containers recursively."""
+    """Arrays as nested lists, containers recursively; NaN and infinities stay floats for strict_json."""
     if isinstance(value, torch.Tensor):
         return _jsonable(value.detach().cpu().numpy())
     if isinstance(value, np.ndarray):
@@ -648,8 +650,6 @@ def _jsonable(value):
         return [_jsonable(item) for item in value]
     if isinstance(value, dict):
         return {str(key): _jsonable(item) for key, item in value.items()}
-    if isinstance(value, float):
-        return _finite_or_none(value)
     if isinstance(value, np.generic):
         return _jsonable(value.item())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

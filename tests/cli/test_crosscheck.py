@@ -110,6 +110,10 @@ def kl_sigma_for_variance(mu, logvar):
 
 def kl_slow(mu, logvar):
     time.sleep(60)
+
+
+def kl_nan(mu, logvar):
+    return (mu * float("nan")).sum(-1)
 '''
 
 
@@ -145,6 +149,17 @@ def test_candidate_json_is_strict_and_says_what_failed(candidates, capsys):
     document = json.loads(capsys.readouterr().out)
     assert document["passed"] is False and document["problems"] == {"timed out": 1}
     assert document["skipped_after_time_limit"] > 0 and document["smallest_failure"]["problem"] == "timed out"
+
+
+def test_candidate_json_names_the_first_failure_and_each_non_finite_value(candidates, capsys):
+    argv = ["crosscheck", "--candidate", f"{candidates}:kl_nan", "--pair", "vae.kl_to_standard_normal",
+            "--device", "cpu", "--json", "--trials", "2"]
+    assert main(argv) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["first_failure"]["problem"] == "NaN" and document["first_failure"]["origin"].startswith("edge")
+    assert document["max_relative_error"] is None and document["non_finite"]["/max_relative_error"] == "+Infinity"
+    assert document["smallest_failure"]["candidate"] == [None]
+    assert document["non_finite"]["/smallest_failure/candidate/0"] == "NaN"
 
 
 @pytest.mark.parametrize("spec, pair, words", [
