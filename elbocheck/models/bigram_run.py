@@ -127,14 +127,17 @@ def run_em(corpus, states: int, iters: int, restarts: int, tol: float, seed: int
     last_saved = [time.perf_counter()]
     latest = {}
 
+    def show_likelihood(log_likelihoods):
+        per_token_now = float(torch.as_tensor(log_likelihoods).double().max()) / train_tokens
+        bar.set_postfix({"loglik/token": f"{per_token_now:.4f}", "train ppl": f"{math.exp(-per_token_now):.1f}"})
+
     def show(iteration, A, B, before):
         require_finite("the training log-likelihood", before, f"at EM iteration {iteration}",
                        "with --dtype float32 try float64")
         train_curves.append(before.double().cpu())
         heldout_curves.append(_heldout(heldout, A, B, unigram, total))
         if bar is not None:
-            per_token_now = float(before.double().max()) / train_tokens
-            bar.set_postfix({"loglik/token": f"{per_token_now:.4f}", "train ppl": f"{math.exp(-per_token_now):.1f}"})
+            show_likelihood(before)
             bar.update(1)
         last = iteration == remaining
         latest.update(A=A, B=B, saved=False)
@@ -148,6 +151,8 @@ def run_em(corpus, states: int, iters: int, restarts: int, tol: float, seed: int
     try:
         model.max_iter = remaining
         model.fit_counts(train, callback=show, reduce=reduce, resume=resume_from)
+        if bar is not None:  # each iteration shows the likelihood it started from; the bar ends on the fitted one
+            show_likelihood(model.restart_log_likelihood_histories_[:, -1])
         if checkpoint is not None and is_main and latest and not latest["saved"]:
             save_checkpoint(checkpoint, settings, latest["A"], latest["B"], train_curves, heldout_curves)
         model.max_iter = iters
