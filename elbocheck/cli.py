@@ -83,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
             return _one_line(prefix, "terminated", None, 143)
         except KeyboardInterrupt:
             return _one_line(prefix, "interrupted", None, 130)
+        finally:
+            from elbocheck.scaffold import remove_unused_out
+
+            remove_unused_out()
 
 
 def describe_os_error(error: OSError) -> str:

@@ -108,16 +108,33 @@ def check_out(path: str | os.PathLike) -> Path:
     return out
 
 
+_created: list[Path] = []  # folders make_out created in this process, deepest first
+
+
 def make_out(out: Path) -> Path:
     """Create the output folder (and its parents) and probe it with a write; ValueError naming --out if either
-    fails. Call it after the inputs are checked, right before the work."""
+    fails. Call it after the inputs are checked, right before the work. The folders it creates are removed again
+    by remove_unused_out if the run stops before writing into them."""
     out = check_out(out)
+    missing = [folder for folder in (out, *out.parents) if not folder.exists()]
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ValueError(f"--out: cannot create '{out}' ({error.strerror or type(error).__name__})") from None
+    _created.extend(missing)
     _probe(out, out)
     return out
+
+
+def remove_unused_out() -> None:
+    """Remove the folders make_out created that are still empty: a run interrupted or stopped before it wrote
+    anything leaves no trace. Folders holding anything (results, a checkpoint to resume from) stay."""
+    while _created:
+        folder = _created.pop(0)
+        try:
+            folder.rmdir()
+        except OSError:
+            pass  # holds files, or is gone already
 
 
 def _probe(folder: Path, out: Path) -> None:

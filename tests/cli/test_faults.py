@@ -166,6 +166,15 @@ def test_ctrl_c_while_writing_leaves_the_earlier_set(command, tmp_path, capfd, m
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+@pytest.mark.parametrize("command", [command for command in WRITERS if command not in ("em", "vae", "cases")])
+def test_ctrl_c_into_a_new_folder_leaves_no_folder(command, tmp_path, capfd, monkeypatch, stubbed):
+    """em and vae keep the folder: their checkpoint, written each iteration, is what --resume reads."""
+    fail_in_result_set(monkeypatch, lambda: os.kill(os.getpid(), signal.SIGINT))
+    assert main(arguments(command, tmp_path, target(command, tmp_path))) == 130
+    one_line(capfd.readouterr().err, command, "interrupted")
+    assert not (tmp_path / "runs").exists()
+
+
 @pytest.mark.parametrize("command", WRITERS)
 def test_a_read_only_folder_is_refused_before_the_work(command, tmp_path, capfd, monkeypatch):
     locked = tmp_path / "locked"
