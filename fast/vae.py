@@ -15,11 +15,12 @@ import torch
 import torch.nn.functional as F
 
 from elbocheck.fast._nn import init_mlp, mlp_forward
+from elbocheck.shared.nn import check_activation
 from elbocheck.shared.params import tree_leaves, tree_map, tree_unflatten  # noqa: F401  (as in reference.vae)
 from elbocheck.shared.vae import DECODERS, LOG_2PI, check_decoder, decoder_output_dim  # noqa: F401
 from elbocheck.shared.vae import SERIES_RADIUS, SERIES_TERMS, TWO_ENCODERS, TWO_NOISES
 from elbocheck.shared.vae import check_decoder_inputs, check_encoder_input, check_latents, check_model_inputs
-from elbocheck.shared.vae import check_reparameterization
+from elbocheck.shared.vae import check_autoencoder_inputs, check_reparameterization
 
 
 def init_params(input_dim: int, latent: int, hidden, decoder: str, generator: torch.Generator, dtype=torch.float32, device=None):
@@ -531,8 +532,12 @@ def autoencoder_loss(params: dict, x: torch.Tensor, decoder: str = "bernoulli", 
     """(1/B) sum_i -log p(x_i | z_i) in nats per datum (a 0-d tensor), z_i = MLP_phi(x_i) a deterministic code,
     seed 002 Problem 2.1-2; x (B, D).
 
-    Raises ValueError for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`.
+    Raises ValueError naming the argument for an unknown `decoder` ('bernoulli', 'gaussian') or `activation`,
+    networks that do not chain (the code's width, the decoder's outputs for D pixels), x not a non-empty (B, D)
+    batch, or a Bernoulli decoder's x outside [0, 1].
     """
+    check_autoencoder_inputs(params, x, check_decoder(decoder))
+    check_activation(activation)
     out = mlp_forward(params["decoder"], mlp_forward(params["encoder"], x, activation), activation)
     return -decoder_log_likelihood(x, out, decoder).mean()
 

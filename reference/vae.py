@@ -18,12 +18,12 @@ import math
 import numpy as np
 
 from elbocheck.reference._nn import mlp_backward, mlp_forward, sigmoid
-from elbocheck.shared.nn import init_mlp
+from elbocheck.shared.nn import check_activation, init_mlp
 from elbocheck.shared.params import tree_leaves, tree_map  # noqa: F401  (public, as in fast.vae)
 from elbocheck.shared.vae import DECODERS, LOG_2PI, check_decoder, decoder_output_dim  # noqa: F401
 from elbocheck.shared.vae import SERIES_RADIUS, SERIES_TERMS, TWO_ENCODERS, TWO_NOISES
-from elbocheck.shared.vae import check_decoder_inputs, check_encoder_input, check_latents, check_model_inputs
-from elbocheck.shared.vae import check_reparameterization
+from elbocheck.shared.vae import check_autoencoder_inputs, check_decoder_inputs, check_encoder_input, check_latents
+from elbocheck.shared.vae import check_model_inputs, check_reparameterization
 
 
 def init_params(input_dim: int, latent: int, hidden, decoder: str, rng: np.random.Generator) -> dict:
@@ -622,7 +622,15 @@ def init_autoencoder(input_dim: int, latent: int, hidden, decoder: str, rng: np.
 
 
 def autoencoder_loss(params: dict, x: np.ndarray, decoder: str = "bernoulli", activation: str = "relu") -> float:
-    """(1/B) sum_i -log p(x_i | z_i) with the deterministic code z_i = MLP_phi(x_i), seed 002 Problem 2.1-2."""
+    """(1/B) sum_i -log p(x_i | z_i) with the deterministic code z_i = MLP_phi(x_i), seed 002 Problem 2.1-2; x (B, D),
+    nats per datum.
+
+    Raises ValueError naming the argument for an unknown `decoder` or `activation`, networks that do not chain
+    (the code's width, the decoder's outputs for D pixels), x not a non-empty (B, D) batch, or a Bernoulli
+    decoder's x outside [0, 1].
+    """
+    check_autoencoder_inputs(params, x, check_decoder(decoder))
+    check_activation(activation)
     total = 0.0
     for i in range(x.shape[0]):
         code, _ = mlp_forward(params["encoder"], x[i][None, :], activation)  # (1, k)

@@ -108,3 +108,23 @@ def check_encoder_input(params: dict, x) -> None:
     pixels = int(params["encoder"][0][0].shape[1])
     if x.ndim != 2 or _shape(x)[1] != pixels:
         raise ValueError(f"x: expected shape (B, D) = (B, {pixels}) for this encoder, got {_shape(x)}")
+
+
+def check_autoencoder_inputs(params: dict, x, decoder: str) -> None:
+    """Raise ValueError naming the argument unless `params` is a deterministic autoencoder (an encoder from D
+    pixels to a code of k, a decoder from k to the `decoder`'s outputs for D pixels) and x is a non-empty (B, D)
+    batch, with values in [0, 1] for a Bernoulli decoder."""
+    if not isinstance(params, dict) or any(key not in params for key in ("encoder", "decoder")):
+        raise ValueError("params: expected a dict with 'encoder' and 'decoder' lists of (W, b) layers")
+    check_encoder_input(params, x)
+    if _shape(x)[0] == 0:
+        raise ValueError("x: expected at least one datum, got an empty batch")
+    code, decoder_in = int(params["encoder"][-1][0].shape[0]), int(params["decoder"][0][0].shape[1])
+    if code != decoder_in:
+        raise ValueError(f"params: the encoder gives a code of {code}, the decoder takes {decoder_in}")
+    wanted, outputs = decoder_output_dim(_shape(x)[1], decoder), int(params["decoder"][-1][0].shape[0])
+    if outputs != wanted:
+        raise ValueError(f"decoder: a {decoder} decoder of D = {_shape(x)[1]} pixels has {wanted} outputs, but "
+                         f"params' decoder ends in {outputs}")
+    if decoder == "bernoulli" and not bool(((x >= 0) & (x <= 1)).all()):
+        raise ValueError("x: expected pixel values in [0, 1] for a Bernoulli decoder")

@@ -11,6 +11,7 @@ import torch
 from hypothesis import example, given, strategies as st
 
 import elbocheck.fast.vae as fv
+import elbocheck.reference.vae as rv
 from tests.reference.test_vae_edges import (
     as_float,
     assert_close_to_mp,
@@ -179,3 +180,28 @@ def test_data_and_noise_that_do_not_fit_the_networks_are_the_reference_s_value_e
 ])
 def test_nan_in_is_nan_out_so_that_a_diverged_run_is_stopped_by_its_trainer(call):
     assert bool(torch.isnan(call()).all())
+
+
+AUTOENCODER = rv.init_autoencoder(4, 2, [3], "bernoulli", np.random.default_rng(0))
+PIXELS = np.random.default_rng(1).random((5, 4))
+
+
+@pytest.mark.parametrize("implementation", ["reference", "fast"])
+@pytest.mark.parametrize(("arguments", "named"), [
+    ((AUTOENCODER, PIXELS[:, :3]), r"x: expected shape \(B, D\) = \(B, 4\)"),
+    ((AUTOENCODER, PIXELS[:0]), "x: expected at least one datum"),
+    ((AUTOENCODER, 3 * PIXELS), r"x: expected pixel values in \[0, 1\]"),
+    ((AUTOENCODER, PIXELS, "gaussian"), "decoder: a gaussian decoder of D = 4 pixels has 8 outputs"),
+    ((AUTOENCODER, PIXELS, "poisson"), "decoder: expected one of"),
+    ((AUTOENCODER, PIXELS, "bernoulli", "gelu"), "activation: expected one of"),
+    (({**AUTOENCODER, "decoder": rv.init_autoencoder(4, 3, [3], "bernoulli", np.random.default_rng(2))["decoder"]},
+      PIXELS), "params: the encoder gives a code of 2, the decoder takes 3"),
+    (({"encoder": AUTOENCODER["encoder"]}, PIXELS), "params: expected a dict with 'encoder' and 'decoder'"),
+])
+def test_autoencoder_loss_refuses_what_does_not_fit_in_both_implementations(implementation, arguments, named):
+    params, x, *rest = arguments
+    if implementation == "fast":
+        params = rv.tree_map(torch.as_tensor, params)
+        x = torch.as_tensor(x)
+    with pytest.raises(ValueError, match=named):
+        (fv if implementation == "fast" else rv).autoencoder_loss(params, x, *rest)
