@@ -152,13 +152,13 @@ class _ExpMinusOneMinus(torch.autograd.Function):
     def forward(ctx, t):
         ctx.save_for_backward(t)
         small = t.abs() < SERIES_RADIUS
-        near = torch.where(small, t, torch.zeros_like(t))
-        series = torch.zeros_like(t)
-        for n in reversed(range(SERIES_TERMS)):
-            series = series * near + 1.0 / math.factorial(n + 2)
-        far = torch.where(small | torch.isinf(t), torch.ones_like(t), t)
-        direct = torch.where(torch.isinf(t), torch.full_like(t, math.inf), torch.expm1(far) - far)
-        return torch.where(small, near * near * series, direct)
+        near = torch.where(small, t, 0.0)
+        series = torch.full_like(t, 1.0 / math.factorial(SERIES_TERMS + 1))
+        for n in reversed(range(SERIES_TERMS - 1)):  # Horner's rule in place: one buffer, two passes a term
+            series.mul_(near).add_(1.0 / math.factorial(n + 2))
+        series.mul_(near * near)
+        direct = torch.expm1(t).sub_(t)  # NaN at t = +inf (inf - inf), replaced below
+        return torch.where(small, series, torch.where(t == math.inf, math.inf, direct))
 
     @staticmethod
     def backward(ctx, grad):
