@@ -24,8 +24,9 @@ from typing import Callable, Mapping
 import mpmath
 import sympy as sp
 
+from elbocheck.derivations.rewrites import is_zero
 from elbocheck.derivations.probing import (  # noqa: F401  (re-exported for the topic modules and tests)
-    DEFAULT_SEED, DIGITS, PROBE_POINTS, _describe_point, _domain_of, _entries, _is_zero, _short, _tiny,
+    DEFAULT_SEED, DIGITS, PROBE_POINTS, _describe_point, _domain_of, _entries, _short, _tiny,
     _undefined_functions, evaluate, high_precision, instantiate_functions, probe_points, random_point,
     search_counterexample, simple_point,
 )
@@ -74,7 +75,7 @@ class Equal:
         if counterexample:
             return Decision(Verdict.REFUTED, "counterexample at an exact rational point, evaluated to 50 digits",
                             counterexample)
-        if self.symbolic and all(_is_zero(sp.sympify(a) - sp.sympify(b)) for a, b in pairs):
+        if self.symbolic and all(is_zero(sp.sympify(a) - sp.sympify(b)) for a, b in pairs):
             return Decision(Verdict.PROVED, "the difference of the two sides simplifies to 0")
         searched = ""
         for index, (left, right) in enumerate(pairs):
@@ -435,7 +436,7 @@ class AtMost:
                 return Decision(Verdict.REFUTED, "a point where the inequality fails",
                                 f"at {_describe_point(point)}: {self.labels[0]} exceeds {self.labels[1]} by "
                                 f"{_short(-value)}")
-        if self.witness and _is_zero(gap - sp.Add(*self.witness)) and all(
+        if self.witness and is_zero(gap - sp.Add(*self.witness)) and all(
                 _nonnegative_term(term) for term in self.witness):
             return Decision(
                 Verdict.PROVED,

@@ -84,16 +84,18 @@ def reconstruction_estimator(model: LinearGaussian = MODEL, L: int = 3) -> Equal
 def two_latent_claim() -> Equal:
     """Seed 000 (1) with y, z in {1, 2}: the ELBO E_q[log p(x, y, z) - log q(y, z)] for q = q_Y q_Z and
     p(y, z) = p_Y p_Z equals E_q[log p(x | y, z)] - KL(q_Y || p_Y) - KL(q_Z || p_Z)."""
-    qy1, qz1, py1, pz1 = sp.symbols("qY1 qZ1 pY1 pZ1", positive=True)
-    q_y, q_z, p_y, p_z = (qy1, 1 - qy1), (qz1, 1 - qz1), (py1, 1 - py1), (pz1, 1 - pz1)
+    odds = sp.symbols("qY2/qY1 qZ2/qZ1 pY2/pY1 pZ2/pZ1", positive=True)
+    # each distribution on {1, 2} as (1, t) / (1 + t) for its odds t > 0, so that SymPy knows both probabilities
+    # to be positive and may split their logarithms
+    q_y, q_z, p_y, p_z = ((1 / (1 + t), t / (1 + t)) for t in odds)
     likelihood = {(i, j): sp.Symbol(f"lik{i}{j}", positive=True) for i, j in product(range(2), repeat=2)}
     elbo = sum(q_y[i] * q_z[j] * (sp.log(likelihood[i, j] * p_y[i] * p_z[j]) - sp.log(q_y[i] * q_z[j]))
                for i, j in product(range(2), repeat=2))
     reconstruction = sum(q_y[i] * q_z[j] * sp.log(likelihood[i, j]) for i, j in product(range(2), repeat=2))
     kl_y = sum(q_y[i] * sp.log(q_y[i] / p_y[i]) for i in range(2))
     kl_z = sum(q_z[j] * sp.log(q_z[j] / p_z[j]) for j in range(2))
-    unit = (sp.Rational(1, 8), sp.Rational(7, 8))
-    return Equal(elbo, reconstruction - kl_y - kl_z, domain={qy1: unit, qz1: unit, py1: unit, pz1: unit},
+    probabilities_from_one_eighth = (sp.Rational(1, 7), sp.Integer(7))
+    return Equal(elbo, reconstruction - kl_y - kl_z, domain={t: probabilities_from_one_eighth for t in odds},
                  labels=("E_q[log p(x, y, z) - log q(y, z)]", "printed (1)"))
 
 

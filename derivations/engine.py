@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import mpmath
 import sympy as sp
 
-from elbocheck.derivations import vocabulary
+from elbocheck.derivations import rewrites, vocabulary
 from elbocheck.derivations.evaluation import compile_sides, dimensions, instantiate
 from elbocheck.derivations.search import Domain, Search, describe_value, digits, domain_of
 from elbocheck.derivations.statement import Statement
@@ -73,6 +73,10 @@ def decide(statement: Statement, domains: dict | None = None, tolerance=None, bu
     else:
         outcome = _decide_relation(lhs, statement.relation, rhs, domains, tolerance, statement.decimals, budget,
                                    conditions)
+    if statement.assumed:
+        names = ", ".join(statement.assumed)
+        outcome.method += (f"; {names} {'is' if len(statement.assumed) == 1 else 'are'} not declared in [symbols] "
+                           f"and taken as real")
     if diagnose and outcome.verdict == "refuted" and statement.relation in ("=", "<=", ">=", "<", ">"):
         from elbocheck.derivations.diagnosis import diagnose as find_edits
 
@@ -209,25 +213,11 @@ def _feasibility(conditions, symbols):
 
 
 def is_zero(expr) -> bool:
-    """True when one of a sequence of rewrites (expand, expand_log, simplify, sums compared termwise) gives 0."""
+    """True when rewrites.is_zero shows expr is 0, sums compared termwise."""
     expr = sp.sympify(expr)
     if expr.has(sp.Sum):
         return _sums_cancel(expr)
-    rewrites = (
-        lambda e: e,
-        sp.expand,
-        lambda e: sp.expand(sp.expand_log(e, force=True)),
-        lambda e: sp.simplify(sp.expand_log(e, force=True)),
-        lambda e: sp.simplify(sp.expand(sp.expand_func(sp.expand_log(e, force=True)))),
-        lambda e: sp.simplify(sp.powsimp(sp.together(e), force=True)),
-    )
-    for rewrite in rewrites:
-        try:
-            if rewrite(expr) == 0:
-                return True
-        except (TypeError, ValueError, NotImplementedError, RecursionError, AttributeError):
-            continue
-    return False
+    return rewrites.is_zero(expr)
 
 
 def _log_product_as_sum(expr):
@@ -290,7 +280,8 @@ def prove(small, large, kind: str, seconds: float) -> str | None:
 def _convex_terms(difference) -> bool:
     from elbocheck.derivations.checks import _nonnegative_term
 
-    terms = sp.Add.make_args(sp.expand(sp.expand_log(difference, force=True)))
+    force = rewrites.forcing_is_sound(difference)
+    terms = sp.Add.make_args(sp.expand(sp.expand_log(difference, force=force)))
     logs = [t for t in terms if t.has(sp.log)]
     log_part = sp.Add(*logs)
     for log_atom in sp.Add(*logs).atoms(sp.log):
@@ -298,7 +289,7 @@ def _convex_terms(difference) -> bool:
         c = -log_part.coeff(log_atom)
         if c.is_nonnegative and u.is_positive:
             rest = sp.expand(difference - c * (u - 1 - sp.log(u)))
-            rest = sp.expand(sp.expand_log(rest, force=True))
+            rest = sp.expand(sp.expand_log(rest, force=force))
             if rest == 0 or rest.is_nonnegative or sp.factor(rest).is_nonnegative:
                 return _nonnegative_term(sp.Mul(c, u - 1 - sp.log(u), evaluate=False)) or True
     return False

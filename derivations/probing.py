@@ -158,24 +158,6 @@ def _entries(expr) -> list:
     return [expr]
 
 
-def _is_zero(expr) -> bool:
-    """True when a sequence of rewrites (expand, expand_log, logcombine, simplify) reaches 0."""
-    rewrites = (
-        lambda e: e,
-        sp.expand,
-        lambda e: sp.expand(sp.expand_log(e, force=True)),
-        lambda e: sp.simplify(sp.expand_log(e, force=True)),
-        lambda e: sp.simplify(sp.powsimp(sp.together(e), force=True)),
-    )
-    for rewrite in rewrites:
-        try:
-            if rewrite(expr) == 0:
-                return True
-        except (TypeError, ValueError, NotImplementedError, RecursionError):
-            continue
-    return False
-
-
 def search_domains(symbols: Sequence[sp.Symbol], domain: Mapping) -> dict:
     """search.Domain for each symbol: a check's declared range as a closed interval, else its assumptions."""
     from elbocheck.derivations.search import Domain, domain_of

@@ -185,14 +185,24 @@ class Search:
             return None
         try:
             with mpmath.workdps(DIGITS):
-                lhs, rhs = self.sides(point)
-                lhs, rhs = _real(lhs), _real(rhs)
-                if lhs is None or rhs is None:
-                    return None
-                self.evaluated += 1
-                return Found(point, self.gap(lhs, rhs), lhs, rhs)
+                found = self._judge(point, *self.sides(point))
+                if found is not None:
+                    self.evaluated += 1
+                return found
         except (ArithmeticError, ValueError, TypeError, OverflowError):
             return None
+
+    def _judge(self, point: dict, lhs, rhs) -> Found | None:
+        """Found at `point` for the sides' values, or None where the claim says nothing there (a side NaN or
+        infinite, or both sides non-real). One side real and the other not is a counterexample (gap 1): the
+        claim relates real numbers, and there the two sides are not both real."""
+        real_lhs, real_rhs = _real(lhs), _real(rhs)
+        if real_lhs is not None and real_rhs is not None:
+            return Found(point, self.gap(real_lhs, real_rhs), real_lhs, real_rhs)
+        if (real_lhs is None and _non_real(lhs) and real_rhs is not None) or \
+                (real_rhs is None and _non_real(rhs) and real_lhs is not None):
+            return Found(point, mpmath.mpf(1), lhs, rhs)
+        return None
 
     def candidates(self):
         rng = random.Random(self.seed)
@@ -277,11 +287,9 @@ class Search:
                     lhs, rhs = self.sides(candidate)
                 except (ArithmeticError, ValueError, TypeError, OverflowError):
                     continue
-                lhs, rhs = _real(lhs), _real(rhs)
-                if lhs is None or rhs is None or not self.feasible(candidate):
-                    continue
-                if self.gap(lhs, rhs) > 0:
-                    return Found(candidate, self.gap(lhs, rhs), lhs, rhs)
+                found = self._judge(candidate, lhs, rhs)
+                if found is not None and found.gap > 0 and self.feasible(candidate):
+                    return found
         return None
 
 
@@ -296,6 +304,12 @@ def _round_point(point: dict, digits: int) -> dict:
         unit = sp.Rational(10) ** (exponent - digits + 1)
         rounded[symbol] = sp.Rational(round(sp.Rational(value) / unit)) * unit
     return rounded
+
+
+def _non_real(value) -> bool:
+    """Whether `value` is a finite complex number with an imaginary part beyond rounding."""
+    return isinstance(value, mpmath.mpc) and mpmath.isfinite(value) and \
+        abs(value.imag) > mpmath.mpf(10) ** (-DIGITS + 10) * (1 + abs(value))
 
 
 def _real(value):

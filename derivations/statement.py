@@ -15,6 +15,7 @@ SymPy objects from a grammar and evaluates no Python).
 from __future__ import annotations
 
 import ast
+import dataclasses
 import math
 import re
 from dataclasses import dataclass
@@ -60,7 +61,8 @@ class StatementError(ValueError):
 
 @dataclass(frozen=True)
 class Statement:
-    """`lhs relation rhs`, with `order = (e, k)` for a series claim `rhs + O(e**k)`; `text` as written."""
+    """`lhs relation rhs`, with `order = (e, k)` for a series claim `rhs + O(e**k)`; `text` as written;
+    `assumed`: the free names the statement uses without a declaration, read as real symbols."""
 
     lhs: sp.Expr
     relation: str
@@ -68,12 +70,13 @@ class Statement:
     text: str
     order: tuple | None = None
     decimals: int | None = None
+    assumed: tuple = ()
 
     def with_sides(self, lhs, rhs) -> "Statement":
         text = f"{sp.sstr(lhs)} {self.relation} {sp.sstr(rhs)}"
         if self.order is not None:
             text += f" + O({self.order[0]}**{self.order[1]})"
-        return Statement(lhs, self.relation, rhs, text, self.order, self.decimals)
+        return Statement(lhs, self.relation, rhs, text, self.order, self.decimals, self.assumed)
 
 
 def split_relation(text: str) -> tuple[str, str, str]:
@@ -289,15 +292,31 @@ def parse_statement(text: str, symbols: dict | None = None, syntax: str = "sympy
     if len(text) > MAX_LENGTH:
         raise StatementError(f"the statement has {len(text)} characters; at most {MAX_LENGTH}")
     symbols = dict(symbols or {})
+    declared = set(symbols)
     from elbocheck.derivations.vocabulary import IntegrationTimeout, time_budget
 
     try:
         with time_budget(PARSE_SECONDS):
-            return _parse(text, symbols, syntax)
+            statement = _parse(text, symbols, syntax)
     except IntegrationTimeout:
         raise StatementError(f"reading the statement took more than {PARSE_SECONDS:g} s") from None
     except RecursionError:
         raise StatementError("the expression is nested too deeply") from None
+    bound = _bound_names(statement.lhs) | _bound_names(statement.rhs)
+    assumed = tuple(sorted(set(symbols) - declared - bound))
+    return dataclasses.replace(statement, assumed=assumed) if assumed else statement
+
+
+def _bound_names(expr) -> set:
+    """The names a sum, product, integral or expectation binds (its index or variable), which need no
+    declaration."""
+    names = set()
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Sum, sp.Product, sp.Integral)):
+            names |= {str(variable) for variable in node.variables}
+        elif isinstance(node, vocabulary.E) and len(node.args) > 1:
+            names.add(str(node.args[1]))
+    return names
 
 
 def _parse(text: str, symbols: dict, syntax: str) -> Statement:

@@ -122,3 +122,26 @@ def test_a_sign_or_coefficient_slip_is_named_as_such_not_as_a_missing_term(writt
 def test_a_dropped_term_is_named_when_no_other_edit_holds():
     outcome = decide("KL(Normal(mu, s), Normal(0, 1)) = (mu**2 + s**2 - log(s**2))/2")
     assert [d["edit"] for d in outcome.diagnosis] == ["a term is missing: add -1/2 to the right side"]
+
+
+@pytest.mark.parametrize("statement", ["log(x**2) = 2*log(x)", "log(x*y) = log(x) + log(y)",
+                                       "sqrt(x)*sqrt(y) = sqrt(x*y)"])
+def test_a_rewrite_that_needs_positive_symbols_proves_nothing_about_real_ones(statement):
+    real = {"x": sp.Symbol("x", real=True), "y": sp.Symbol("y", real=True)}
+    positive = {"x": sp.Symbol("x", positive=True), "y": sp.Symbol("y", positive=True)}
+    assert engine.decide(parse_statement(statement, positive), diagnose=False).verdict == "proved"
+    outcome = engine.decide(parse_statement(statement, real), diagnose=False)
+    assert outcome.verdict == "refuted"
+    point = {name: sp.Rational(value) for name, value in outcome.counterexample["point"].items()}
+    assert any(value < 0 for value in point.values())
+    left, right = (sp.sympify(side, locals=real).subs({real[k]: v for k, v in point.items()})
+                   for side in statement.split(" = "))
+    assert sp.N(left - right, 30) != 0
+
+
+def test_an_undeclared_name_is_real_and_the_method_says_so():
+    outcome = engine.decide(parse_statement("log(s**2) = 2*log(s)", {}), diagnose=False)
+    assert outcome.verdict == "refuted" and "s is not declared in [symbols] and taken as real" in outcome.method
+    bound = parse_statement("E(x**2, x, Normal(mu, s)) + Sum(j, (j, 1, d)) = mu**2 + s**2",
+                            {"mu": MU, "s": S, "d": sp.Symbol("d", positive=True, integer=True)})
+    assert bound.assumed == ()
