@@ -1,4 +1,4 @@
-"""Hypothesis profiles and the GPU marker.
+"""Hypothesis profiles, the GPU marker, and Ctrl-C reaching the tests.
 
 HYPOTHESIS_PROFILE selects the profile:
 - `ci` (the default): 60 examples per test, derandomized (the same examples on every run), no deadline. 60 is what
@@ -10,6 +10,7 @@ HYPOTHESIS_PROFILE selects the profile:
 """
 
 import os
+import signal
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -30,6 +31,16 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def interrupts_reach_the_tests():
+    """Ctrl-C as in a terminal. A test run started in the background without job control (`pytest &` in a script,
+    nohup) inherits SIGINT ignored, and the tests that interrupt a command (in this process or in a child, which
+    inherits the ignoring) would see it run on."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
 
 
 def pytest_collection_modifyitems(config, items):

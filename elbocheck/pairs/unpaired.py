@@ -17,6 +17,8 @@ UNPAIRED: dict[str, str] = {
     "bigram_em.inverse_cdf": "imported from sampler, the one inverse-CDF rule; paired as sampler.inverse_cdf",
     "ring.inverse_cdf": "imported from sampler, the one inverse-CDF rule; paired as sampler.inverse_cdf",
     "sampler.check_strings": VALIDATOR,
+    "vae.check_activation": VALIDATOR,
+    "vae.check_autoencoder_inputs": VALIDATOR,
     "vae.check_decoder_inputs": VALIDATOR,
     "vae.check_encoder_input": VALIDATOR,
     "vae.check_latents": VALIDATOR,
