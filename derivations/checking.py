@@ -7,9 +7,10 @@ engine.decide (with a diagnosis for the refuted ones). Results have the keys of 
 from __future__ import annotations
 
 import os
+import re
 
 from elbocheck.derivations import engine
-from elbocheck.derivations.claimsfile import ClaimsFile, FileClaim, parse, symbol_for
+from elbocheck.derivations.claimsfile import ClaimsFile, ClaimsFileError, FileClaim, parse, symbol_for
 from elbocheck.derivations.workers import Finished, run_isolated
 
 TIMEOUT = 60.0
@@ -70,7 +71,11 @@ def check(statement: str, symbols: dict | None = None, *, tolerance=None, syntax
               f"syntax = {_toml_string(syntax)}"]
     if tolerance is not None:
         lines.append(f"tolerance = {_toml_string(str(tolerance))}")
-    claims_file = parse("\n".join(lines) + "\n", "check()")
+    try:
+        claims_file = parse("\n".join(lines) + "\n", "check()")
+    except ClaimsFileError as error:  # said of the statement and its symbols, not of the file built from them
+        message = re.sub(r"^claim 'statement' \(TOML line \d+\): ", "", str(error))
+        raise ValueError(message.replace("in [symbols]", "in symbols")) from None
     record = decide_file(claims_file, jobs=1, timeout=timeout)[0]
     record.pop("id")
     record.pop("where")

@@ -181,6 +181,11 @@ def parse(source: str, name: str = "claims file", extra_keys: frozenset = frozen
             statement = parse_statement(text, symbols, syntax)
         except (StatementError, vocabulary.VocabularyError) as error:
             raise ClaimsFileError(f"{label}: {error}") from None
+        if statement.assumed:
+            names = ", ".join(repr(name) for name in statement.assumed)
+            raise ClaimsFileError(f"{label}: {names} {'is' if len(statement.assumed) == 1 else 'are'} not declared; "
+                                  f"declare each in [symbols] as real, positive, nonnegative, integer, positive "
+                                  f"integer, \"(a, b)\" or \"[a, b]\"")
         misplaced = vocabulary.misplaced_distributions(statement.lhs) + vocabulary.misplaced_distributions(
             statement.rhs)
         if misplaced:

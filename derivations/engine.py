@@ -73,10 +73,6 @@ def decide(statement: Statement, domains: dict | None = None, tolerance=None, bu
     else:
         outcome = _decide_relation(lhs, statement.relation, rhs, domains, tolerance, statement.decimals, budget,
                                    conditions)
-    if statement.assumed:
-        names = ", ".join(statement.assumed)
-        outcome.method += (f"; {names} {'is' if len(statement.assumed) == 1 else 'are'} not declared in [symbols] "
-                           f"and taken as real")
     if diagnose and outcome.verdict == "refuted" and statement.relation in ("=", "<=", ">=", "<", ">"):
         from elbocheck.derivations.diagnosis import diagnose as find_edits
 

@@ -193,14 +193,20 @@ class Search:
             return None
 
     def _judge(self, point: dict, lhs, rhs) -> Found | None:
-        """Found at `point` for the sides' values, or None where the claim says nothing there (a side NaN or
-        infinite, or both sides non-real). One side real and the other not is a counterexample (gap 1): the
-        claim relates real numbers, and there the two sides are not both real."""
+        """Found at `point` for the sides' values, or None where the claim says nothing there (a side NaN, or
+        both sides non-real). An infinite side is compared on the extended real line: the claim holds there
+        (gap -1) or fails (gap 1). One side real and the other not is a counterexample (gap 1): the claim relates
+        real numbers, and there the two sides are not both real."""
         real_lhs, real_rhs = _real(lhs), _real(rhs)
         if real_lhs is not None and real_rhs is not None:
             return Found(point, self.gap(real_lhs, real_rhs), real_lhs, real_rhs)
-        if (real_lhs is None and _non_real(lhs) and real_rhs is not None) or \
-                (real_rhs is None and _non_real(rhs) and real_lhs is not None):
+        extended_lhs, extended_rhs = _real(lhs, infinite=True), _real(rhs, infinite=True)
+        if extended_lhs is not None and extended_rhs is not None:
+            holds = {"identity": extended_lhs == extended_rhs, "within": extended_lhs == extended_rhs,
+                     "at most": extended_lhs <= extended_rhs, "below": extended_lhs < extended_rhs}[self.kind]
+            return Found(point, mpmath.mpf(-1 if holds else 1), extended_lhs, extended_rhs)
+        if (extended_lhs is None and _non_real(lhs) and extended_rhs is not None) or \
+                (extended_rhs is None and _non_real(rhs) and extended_lhs is not None):
             return Found(point, mpmath.mpf(1), lhs, rhs)
         return None
 
@@ -312,15 +318,16 @@ def _non_real(value) -> bool:
         abs(value.imag) > mpmath.mpf(10) ** (-DIGITS + 10) * (1 + abs(value))
 
 
-def _real(value):
+def _real(value, infinite: bool = False):
+    """`value` as a real mpf, or None for NaN, a non-real number, or (unless `infinite`) an infinity."""
     if isinstance(value, mpmath.mpc):
-        if abs(value.imag) > mpmath.mpf(10) ** (-DIGITS + 10) * (1 + abs(value)):
+        if mpmath.isnan(value) or abs(value.imag) > mpmath.mpf(10) ** (-DIGITS + 10) * (1 + abs(value)):
             return None
         value = value.real
     if isinstance(value, (int, float)):
         value = mpmath.mpf(value)
     value = +value
-    if mpmath.isnan(value) or mpmath.isinf(value):
+    if mpmath.isnan(value) or (mpmath.isinf(value) and not infinite):
         return None
     return value
 

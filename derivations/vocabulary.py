@@ -84,6 +84,11 @@ class Distribution(sp.Function):
     def eval(cls, *args):
         return None
 
+    def _sympystr(self, printer) -> str:
+        """Name(arg, ...): SymPy's printer would otherwise print a class named like one of sympy.stats' (Uniform)
+        with that class's method, which reads attributes these do not have."""
+        return f"{type(self).__name__}({', '.join(printer._print(arg) for arg in self.args)})"
+
     def constraints(self) -> list:
         """Conditions on the parameters for the distribution to exist (checked at each numeric point)."""
         return []

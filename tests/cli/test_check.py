@@ -50,8 +50,11 @@ def test_strict_exit_codes_and_text_output(tmp_path, capsys):
     ('[[claim]]\nid = "k"\nstatement = "x + 1"\n', "no relation"),
     ('[symbols]\nx = "reel"\n[[claim]]\nid = "k"\nstatement = "x = 1"\n', "unknown assumption"),
     ('[[claim]]\nid = "k"\nstatment = "x = 1"\n', "unknown key"),
-    ('[[claim]]\nid = "k"\nstatement = "x = 1"\n[[claim]]\nid = "k"\nstatement = "x = 2"\n', "twice"),
-    ('[[claim]]\nid = "k"\nstatement = "x = 1"\ntolerance = 0.1\n', "tolerance"),
+    ('[symbols]\nx = "real"\n[[claim]]\nid = "k"\nstatement = "x = 1"\n[[claim]]\nid = "k"\nstatement = "x = 2"\n',
+     "twice"),
+    ('[symbols]\nx = "real"\n[[claim]]\nid = "k"\nstatement = "x = 1"\ntolerance = 0.1\n', "tolerance"),
+    ('[symbols]\nmu = "real"\n[[claim]]\nid = "k"\nstatement = "KL(Normal(mu, sigma), Normal(0, 1)) >= 0"\n',
+     "'k' (TOML line 3): 'sigma' is not declared; declare each in [symbols]"),
     ('[[claim]]\nid = "k"\nstatement = "Normal(0, 1) = 1"\n', "where a number is expected"),
     ('[symbols]\nx = "[2, 1]"\n[[claim]]\nid = "k"\nstatement = "x = 1"\n', "empty"),
 ])
@@ -104,3 +107,16 @@ def test_a_slow_claim_is_undecided_within_its_time_box(tmp_path, capsys):
     record = json.loads(capsys.readouterr().out)["claims"][0]
     assert record["verdict"] == "undecided" and "time box" in record["method"]
     assert main(["check", path, "--timeout", "0.5", "--strict"]) == 1
+
+
+def test_python_check_decides_one_statement_and_names_what_is_wrong_without_a_file():
+    from elbocheck import check
+
+    assert check("log(s**2) = 2*log(s)", {"s": "positive"})["verdict"] == "proved"
+    result = check("log(x**2) = 2*log(x)", {"x": "real"})
+    assert result["verdict"] == "refuted" and float(result["counterexample"]["point"]["x"]) < 0
+    with pytest.raises(ValueError, match=r"^'r' is not declared; declare each in symbols") as error:
+        check("KL(Bernoulli(p), Bernoulli(r)) >= 0", {"p": "(0, 1)"})
+    assert "TOML" not in str(error.value)
+    with pytest.raises(ValueError, match=r"^KL: expected KL\(P, Q\)"):
+        check("KL(Normal(mu, s)) = 1", {"mu": "real", "s": "positive"})

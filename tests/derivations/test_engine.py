@@ -139,9 +139,15 @@ def test_a_rewrite_that_needs_positive_symbols_proves_nothing_about_real_ones(st
     assert sp.N(left - right, 30) != 0
 
 
-def test_an_undeclared_name_is_real_and_the_method_says_so():
-    outcome = engine.decide(parse_statement("log(s**2) = 2*log(s)", {}), diagnose=False)
-    assert outcome.verdict == "refuted" and "s is not declared in [symbols] and taken as real" in outcome.method
+def test_the_names_a_sum_or_an_expectation_binds_need_no_declaration():
+    assert parse_statement("log(s**2) = 2*log(s)", {}).assumed == ("s",)
     bound = parse_statement("E(x**2, x, Normal(mu, s)) + Sum(j, (j, 1, d)) = mu**2 + s**2",
                             {"mu": MU, "s": S, "d": sp.Symbol("d", positive=True, integer=True)})
     assert bound.assumed == ()
+
+
+def test_an_infinite_side_is_compared_on_the_extended_line():
+    outcome = engine.decide(parse_statement("KL(Uniform(0, 2), Uniform(0, 1)) = log(2)", {}))
+    assert outcome.verdict == "refuted" and outcome.counterexample["lhs"] == "+inf"
+    assert [d["edit"] for d in outcome.diagnosis] == ["swap the arguments of KL(Uniform(0, 2), Uniform(0, 1))"]
+    assert engine.decide(parse_statement("-KL(Uniform(0, 2), Uniform(0, 1)) <= 0", {})).verdict == "proved"
