@@ -126,10 +126,17 @@ def _decide_relation(lhs, relation, rhs, domains, tolerance, decimals, budget: B
     note = _numeric_note(lhs, rhs)
     found, worst, searched = search(small, large, kind, domains, tolerance, PROBE if budget.prove_first else budget,
                                     conditions)
+    proof_timed_out = False
     if found is None and kind != "within" and not note:
+        started = time.perf_counter()
         proof = prove(small, large, kind, budget.proof_seconds)
+        substitution = _open_interval_substitution(small - large, domains)
+        if not proof and substitution:
+            proof = prove(small.xreplace(substitution), large.xreplace(substitution), kind, budget.proof_seconds)
+            proof = proof and f"{proof}, with each symbol of an open interval (a, b) written a + (b - a)/(1 + t), t > 0"
         if proof:
             return Outcome("proved", proof)
+        proof_timed_out = time.perf_counter() - started >= budget.proof_seconds
     if found is None and budget.prove_first:
         found, worst, searched = search(small, large, kind, domains, tolerance, budget, conditions)
     if found is not None:
@@ -146,8 +153,33 @@ def _decide_relation(lhs, relation, rhs, domains, tolerance, decimals, budget: B
         if exact:
             return Outcome("proved", f"exact value evaluated to 50 digits; within {tolerance} of the printed value")
         return Outcome("verified", f"within {tolerance} at every point of {searched}{note}")
-    why = "simplification did not reach a proof" if not note else "the expectation is numeric"
-    return Outcome("verified", f"no counterexample in {searched}; {why} within {budget.proof_seconds:g} s{note}")
+    if note:
+        why = "the expectation is numeric"
+    elif proof_timed_out:
+        why = f"simplification did not reach a proof within {budget.proof_seconds:g} s"
+    else:
+        why = "SymPy's rewrites did not reach a proof"
+    return Outcome("verified", f"no counterexample in {searched}; {why}{note}")
+
+
+def _open_interval_substitution(expr, domains: dict) -> dict:
+    """{x: a + (b - a)/(1 + t)} for each symbol of `expr` declared on an open interval (a, b) with finite ends
+    (a + t on (a, oo), b - t on (-oo, b)), each t a new positive symbol. The map from t > 0 onto the interval is a
+    bijection, so an identity or inequality in the t's for every t > 0 is one in the x's on their intervals; under
+    it SymPy knows x - a and b - x to be positive (1 - p for p in (0, 1)), which its assumptions cannot say of x."""
+    substitution = {}
+    for symbol in expr.free_symbols:
+        domain = domains.get(symbol)
+        if domain is None or domain.integer or not (domain.low_open and domain.high_open):
+            continue
+        t = sp.Dummy(f"t_{symbol}", positive=True)
+        if domain.low != -sp.oo and domain.high != sp.oo:
+            substitution[symbol] = domain.low + (domain.high - domain.low) / (1 + t)
+        elif domain.low != -sp.oo and domain.low != 0:
+            substitution[symbol] = domain.low + t
+        elif domain.high != sp.oo:
+            substitution[symbol] = domain.high - t
+    return substitution
 
 
 def search(small, large, kind, domains, tolerance, budget: Budget, conditions=()):

@@ -6,6 +6,7 @@ import sympy as sp
 
 from elbocheck.derivations import engine
 from elbocheck.derivations.claimsfile import parse
+from elbocheck.derivations.search import Domain
 from elbocheck.derivations.statement import parse_statement
 
 MU, S = sp.Symbol("mu", real=True), sp.Symbol("s", positive=True)
@@ -151,3 +152,14 @@ def test_an_infinite_side_is_compared_on_the_extended_line():
     assert outcome.verdict == "refuted" and outcome.counterexample["lhs"] == "+inf"
     assert [d["edit"] for d in outcome.diagnosis] == ["swap the arguments of KL(Uniform(0, 2), Uniform(0, 1))"]
     assert engine.decide(parse_statement("-KL(Uniform(0, 2), Uniform(0, 1)) <= 0", {})).verdict == "proved"
+
+
+def test_symbols_on_open_intervals_are_written_through_positive_parameters_for_a_proof():
+    p, q = sp.Symbol("p", positive=True), sp.Symbol("q", positive=True)
+    domains = {p: Domain(sp.Integer(0), sp.Integer(1)), q: Domain(sp.Integer(0), sp.Integer(1))}
+    statement = parse_statement("KL(Bernoulli(p), Bernoulli(q)) = p*log(p/q) + (1-p)*log((1-p)/(1-q))",
+                                {"p": p, "q": q})
+    outcome = engine.decide(statement, domains, diagnose=False)
+    assert outcome.verdict == "proved" and "a + (b - a)/(1 + t)" in outcome.method
+    wrong = parse_statement("KL(Bernoulli(p), Bernoulli(q)) = p*log(q/p) + (1-p)*log((1-p)/(1-q))", {"p": p, "q": q})
+    assert engine.decide(wrong, domains, diagnose=False).verdict == "refuted"
