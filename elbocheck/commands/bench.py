@@ -47,12 +47,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def bench_candidate(args: argparse.Namespace) -> int:
-    """Time the user's function beside the pair's implementations; print the table."""
-    import json
+    """Time the user's function beside the pair's implementations; print the table. Exit 1 when the candidate
+    does not match the reference at some size (its times are still shown)."""
+    import contextlib
 
+    from elbocheck._io import strict_json
+    from elbocheck.benchrun import load_average
     from elbocheck.device import device_name
     from elbocheck.pairs.candidate import find_pair, load_candidate
-    from elbocheck.pairs.timing import bench_candidate as run_bench, format_rows, rows_to_json
+    from elbocheck.pairs.timing import bench_candidate as run_bench, candidate_failures, format_rows, rows_to_json
 
     if args.candidate is None or args.pair is None:
         raise ValueError("--candidate: timing a candidate needs both --candidate MODULE:FUNCTION and --pair NAME")
@@ -61,12 +64,17 @@ def bench_candidate(args: argparse.Namespace) -> int:
     pair = find_pair(args.pair)
     device = scaffold.resolve_device(args.device)
     scaffold.resolve_dtype(args.dtype)
-    function = load_candidate(args.candidate)
-    rows = run_bench(pair, function, dtype=args.dtype, device=device, numpy=args.numpy)
+    with contextlib.redirect_stdout(sys.stderr):  # what the candidate prints stays out of the table and the JSON
+        function = load_candidate(args.candidate)
+        load_before = load_average()
+        rows = run_bench(pair, function, dtype=args.dtype, device=device, numpy=args.numpy)
+        load = (load_before, load_average())
+    failing = candidate_failures(rows)
     if args.json:
-        json.dump({"candidate": args.candidate, "pair": pair.name, "dtype": args.dtype, "device": device_name(device),
-                   "peer": pair.peer_name or None, "sizes": rows_to_json(rows)}, sys.stdout, indent=2, allow_nan=False)
-        sys.stdout.write("\n")
+        sys.stdout.write(strict_json({
+            "candidate": args.candidate, "pair": pair.name, "dtype": args.dtype, "device": device_name(device),
+            "peer": pair.peer_name or None, "load_average": {"before": load[0], "after": load[1]},
+            "candidate_passed": not failing, "sizes": rows_to_json(rows)}))
     else:
-        print(format_rows(rows, pair, args.candidate, args.dtype, device_name(device)))
-    return 0
+        print(format_rows(rows, pair, args.candidate, args.dtype, device_name(device), load))
+    return 1 if failing else 0

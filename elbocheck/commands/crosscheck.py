@@ -11,6 +11,7 @@ the first index where they differ, and exits 1."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 
@@ -132,9 +133,10 @@ def check_candidate(args: argparse.Namespace) -> int:
 
     pair = find_pair(args.pair[0])
     shared = scaffold.resolve(args)
-    function = load_candidate(args.candidate)
-    report = check(pair, function, name=args.candidate, dtype=args.dtype, device=shared.device, trials=args.trials,
-                   seed=args.seed, numpy=args.numpy, time_limit=args.time_limit)
+    with contextlib.redirect_stdout(sys.stderr):  # what the candidate prints stays out of the report and the JSON
+        function = load_candidate(args.candidate)
+        report = check(pair, function, name=args.candidate, dtype=args.dtype, device=shared.device,
+                       trials=args.trials, seed=args.seed, numpy=args.numpy, time_limit=args.time_limit)
     if args.json:
         sys.stdout.write(strict_json(report.to_json()))
     else:

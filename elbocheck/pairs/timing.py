@@ -90,6 +90,7 @@ def bench_candidate(pair: Pair, candidate: Callable, *, dtype: str = "float32", 
             calls["peer"] = (pair.peer, device_args, device_kwargs, True)
         row = SizeRow(size, sample.label)
         reference_result = pair.reference(*args, **kwargs)
+        magnitude = None if pair.magnitude is None else pair.magnitude(*args, **kwargs)
         warm = {}
         for name, (function, call_args, call_kwargs, on_device) in calls.items():
             timing = row.timings.setdefault(name, Timing())
@@ -103,9 +104,11 @@ def bench_candidate(pair: Pair, candidate: Callable, *, dtype: str = "float32", 
             except Exception as error:  # noqa: BLE001 - a failing implementation is a row, not a traceback
                 timing.problem = f"raised {type(error).__name__}: {first_line(error)}"
                 continue
-            verdict = judge(result, reference_result, None, rtol)
+            verdict = judge(result, reference_result, None, rtol, magnitude)
             timing.error = verdict.error
-            if verdict.kind not in (None, "tolerance"):
+            if verdict.kind in (None, "tolerance") and verdict.error > rtol:
+                timing.problem = f"outside rtol {rtol:g}"
+            elif verdict.kind not in (None, "tolerance"):
                 timing.problem = verdict.problem
             warm[name] = max(seconds, 1e-7)
         rounds = max(min_rounds, min(max_rounds, int(budget_seconds / max(warm.values(), default=1.0))))
@@ -135,8 +138,15 @@ def _cell(timing: Timing | None) -> str:
     return f"{cell}; {timing.problem}" if timing.problem else cell
 
 
-def format_rows(rows: list[SizeRow], pair: Pair, candidate_name: str, dtype: str, device: str) -> str:
-    """A Markdown table: per size, each implementation's median time with its error, and candidate vs fast."""
+def candidate_failures(rows: list[SizeRow]) -> list[int]:
+    """The sizes at which the candidate raised, ran past the time limit, or does not match the reference."""
+    return [row.size for row in rows if "candidate" in row.timings and row.timings["candidate"].problem]
+
+
+def format_rows(rows: list[SizeRow], pair: Pair, candidate_name: str, dtype: str, device: str,
+                load: tuple[str, str] = ("unknown", "unknown")) -> str:
+    """A Markdown table: per size, each implementation's median time with its error, and candidate vs fast; the
+    load averages before and after; a FAIL line when the candidate does not match the reference."""
     names = [name for name in IMPLEMENTATIONS if any(name in row.timings for row in rows)]
     titles = {"peer": f"peer ({pair.peer_name})" if pair.peer_name else "peer",
               "candidate": f"candidate ({candidate_name})"}
@@ -144,7 +154,7 @@ def format_rows(rows: list[SizeRow], pair: Pair, candidate_name: str, dtype: str
     lines = [
         f"bench {candidate_name} as {pair.name}, {dtype}, on {device} (reference on the CPU in float64); medians "
         f"of interleaved rounds ({', '.join(timers) or 'no timer'}); err = largest relative error against the "
-        f"reference (rtol {pair.rtol[dtype]:g})",
+        f"reference (rtol {pair.rtol[dtype]:g}); load average {load[0]} before, {load[1]} after",
         "",
         "| size | input | " + " | ".join(titles.get(name, name) for name in names) + " | fast time / candidate time |",
         "|---|---|" + "---:|" * len(names) + "---:|",
@@ -156,14 +166,17 @@ def format_rows(rows: list[SizeRow], pair: Pair, candidate_name: str, dtype: str
             ratio = f"{fast.seconds / candidate.seconds:.2f}x"
         cells = " | ".join(_cell(row.timings.get(name)) for name in names)
         lines.append(f"| {row.size} | {row.label} | {cells} | {ratio} |")
+    failing = candidate_failures(rows)
+    if failing:
+        lines += ["", f"FAIL: the candidate does not match the reference at size{'s' if len(failing) > 1 else ''} "
+                      f"{', '.join(map(str, failing))}; `elbocheck crosscheck --candidate {candidate_name} --pair "
+                      f"{pair.name}` shows the smallest failing input"]
     return "\n".join(lines)
 
 
 def rows_to_json(rows: list[SizeRow]) -> list[dict]:
-    def finite(value):
-        return value if value is None or math.isfinite(value) else None
-
+    """The rows for elbocheck._io.strict_json (an infinite error stays a float, written null and named there)."""
     return [{"size": row.size, "label": row.label, "timings": {
-        name: {"seconds": finite(timing.seconds), "rounds": timing.rounds, "relative_error": finite(timing.error),
+        name: {"seconds": timing.seconds, "rounds": timing.rounds, "relative_error": timing.error,
                "problem": timing.problem, "timer": timing.timer}
         for name, timing in row.timings.items()}} for row in rows]

@@ -64,7 +64,7 @@ def test_errors_sit_beside_the_times_and_a_raising_candidate_is_a_cell(candidate
 def test_the_table_names_every_implementation(cli, candidates):
     code, out, _ = cli("bench", "--candidate", f"{candidates}:broken", "--pair", "residual.layer_norm",
                        "--device", "cpu")
-    assert code == 0
+    assert code == 1  # a candidate that raises does not match the reference
     assert "| size | input | candidate (" in out
     assert "| fast | reference | peer (torch.nn.functional.layer_norm) |" in out
     assert out.count("raised NotImplementedError: later") == len(find_pair("residual.layer_norm").bench_sizes)
@@ -82,3 +82,26 @@ def test_bad_arguments_are_one_line_exit_2(cli, candidates, argv, argument):
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and argument in lines[0]
+
+
+def test_a_candidate_that_does_not_match_fails_the_run_and_says_so(cli, candidates):
+    argv = ("bench", "--candidate", f"{candidates}:layer_norm_without_eps", "--pair", "residual.layer_norm",
+            "--device", "cpu", "--dtype", "float64")
+    code, out, err = cli(*argv)
+    assert code == 1 and "FAIL: the candidate does not match the reference at sizes" in out
+    assert "outside rtol 1e-10" in out and "load average" in out.splitlines()[0]
+    code, out, err = cli(*argv, "--json")
+    document = json.loads(out)
+    assert code == 1 and document["candidate_passed"] is False
+    assert all(row["timings"]["candidate"]["problem"] == "outside rtol 1e-10" for row in document["sizes"])
+    assert all(row["timings"]["fast"]["problem"] is None for row in document["sizes"])
+
+
+def test_what_the_candidate_prints_stays_out_of_the_json(cli, tmp_path):
+    path = tmp_path / "noisy.py"
+    path.write_text("import torch\nprint('loading')\n\ndef kl(mu, logvar):\n    print('called')\n"
+                    "    return 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum(-1)\n")
+    for command in (("bench",), ("crosscheck", "--trials", "1")):
+        code, out, err = cli(*command, "--candidate", f"{path}:kl", "--pair", "vae.kl_to_standard_normal",
+                             "--device", "cpu", "--json")
+        assert code == 0 and json.loads(out)["pair"] == "vae.kl_to_standard_normal" and "called" in err
