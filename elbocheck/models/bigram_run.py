@@ -83,8 +83,9 @@ def run_em(corpus, states: int, iters: int, restarts: int, tol: float, seed: int
     (elbocheck.distributed.Group) that each hold part of the counts; expected counts and every figure are summed
     over them, so each process fits and reports the whole corpus's model. `checkpoint`: a file the main process
     rewrites after an iteration at most every CHECKPOINT_SECONDS and after the last, from which `resume`
-    continues the fit exactly (every process reads it). ValueError for bad settings, an empty corpus or a
-    checkpoint of another run."""
+    continues the fit exactly (every process reads it); an interrupted fit (KeyboardInterrupt, SIGTERM through
+    the command line) saves its last whole iteration there before it stops. ValueError for bad settings, an empty
+    corpus or a checkpoint of another run."""
     from functools import partial
 
     from elbocheck import distributed
@@ -140,7 +141,8 @@ def run_em(corpus, states: int, iters: int, restarts: int, tol: float, seed: int
             show_likelihood(before)
             bar.update(1)
         last = iteration == remaining
-        latest.update(A=A, B=B, saved=False)
+        latest.update(A=A, B=B, train=list(train_curves), heldout=list(heldout_curves), saved=False)  # one call: a
+        # Ctrl-C lands before or after it, so an interrupted run saves a consistent iteration
         if checkpoint is not None and is_main and (last or time.perf_counter() - last_saved[0] >= CHECKPOINT_SECONDS):
             save_checkpoint(checkpoint, settings, A, B, train_curves, heldout_curves)
             last_saved[0] = time.perf_counter()
@@ -156,6 +158,10 @@ def run_em(corpus, states: int, iters: int, restarts: int, tol: float, seed: int
         if checkpoint is not None and is_main and latest and not latest["saved"]:
             save_checkpoint(checkpoint, settings, latest["A"], latest["B"], train_curves, heldout_curves)
         model.max_iter = iters
+    except KeyboardInterrupt:  # keep the iterations done, for --resume
+        if checkpoint is not None and is_main and latest and not latest["saved"]:
+            save_checkpoint(checkpoint, settings, latest["A"], latest["B"], latest["train"], latest["heldout"])
+        raise
     finally:
         if bar is not None:
             bar.close()

@@ -68,6 +68,34 @@ def test_a_resumed_run_ends_where_the_uninterrupted_run_ends(tmp_path, capsys):
     assert code == 2 and "states" in capsys.readouterr().err
 
 
+def test_ctrl_c_saves_the_iterations_done_and_resume_ends_where_the_uninterrupted_run_ends(tmp_path, capsys,
+                                                                                           monkeypatch):
+    import elbocheck.models.bigram_run as bigram_run
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_bytes(FRENCH_RUSSIAN.encode("utf-8"))
+    argv = ["--corpus", str(corpus), "--states", "3", "--restarts", "2", "--tol", "0", "--iters", "8"]
+    whole, whole_params, _ = fit(tmp_path, "whole", *argv)
+    held_out, calls = bigram_run._heldout, []
+
+    def interrupt_in_the_fifth_iteration(*args):
+        calls.append(1)
+        if len(calls) == 6:  # the first call scores the starting parameters
+            raise KeyboardInterrupt
+        return held_out(*args)
+
+    monkeypatch.setattr(bigram_run, "_heldout", interrupt_in_the_fifth_iteration)
+    out = tmp_path / "stopped"
+    assert main(["em", *argv, "--device", "cpu", "--out", str(out)]) == 130
+    assert sorted(path.name for path in out.iterdir()) == ["checkpoint.pt"]
+    monkeypatch.setattr(bigram_run, "_heldout", held_out)
+    resumed, resumed_params, _ = fit(tmp_path, "stopped", *argv, "--resume")
+    assert resumed["resumed_from_iteration"] == 4
+    np.testing.assert_allclose(resumed["log_likelihood_per_token"]["restarts_train_history"],
+                               whole["log_likelihood_per_token"]["restarts_train_history"], rtol=1e-12)
+    np.testing.assert_allclose(resumed_params["A"], whole_params["A"], rtol=1e-12, atol=1e-300)
+
+
 def test_a_run_that_converges_early_leaves_a_checkpoint_to_resume_from(tmp_path, capsys):
     corpus = tmp_path / "corpus.txt"
     corpus.write_bytes(FRENCH_RUSSIAN.encode("utf-8"))
