@@ -50,6 +50,8 @@ def _side_edits(name: str, side):
         if term == 0:
             continue
         yield f"flip the sign of {sp.sstr(term)} on the {name}", _replace_term(side, term, -term)
+        if len(terms) == 1:  # halving the only term is the factor 1/2 below, named as such
+            continue
         yield f"halve the term {sp.sstr(term)} on the {name} (its coefficient was doubled)", \
             _replace_term(side, term, term / 2)
         yield f"double the term {sp.sstr(term)} on the {name} (its coefficient was halved)", \

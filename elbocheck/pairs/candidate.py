@@ -17,10 +17,12 @@ same way), as Hypothesis shrinks a counterexample.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import importlib.util
 import math
+import os
 import signal
 import sys
 import threading
@@ -60,8 +62,8 @@ def find_pair(name: str, option: str = "--pair") -> Pair:
 
 
 def load_candidate(spec: str, option: str = "--candidate") -> Callable[..., Any]:
-    """The function named by 'MODULE:FUNCTION', MODULE a dotted module path (`mypackage.kernels`) or a Python file
-    (`kernels/mine.py`). ValueError naming `option` when the form is wrong, the module cannot be imported (or
+    """The function named by 'MODULE:FUNCTION', MODULE a dotted module path (`mypackage.kernels`, found from the
+    current folder as `python -m` finds it, then sys.path) or a Python file (`kernels/mine.py`). ValueError naming `option` when the form is wrong, the module cannot be imported (or
     raises while it is), or it has no callable of that name."""
     module_part, colon, function_name = spec.rpartition(":")
     if not colon or not module_part or not function_name.isidentifier():
@@ -76,11 +78,27 @@ def load_candidate(spec: str, option: str = "--candidate") -> Callable[..., Any]
     return function
 
 
+@contextlib.contextmanager
+def _current_folder_first():
+    """The current folder at the front of sys.path for the block, as `python -m` has it (an installed console
+    script has its own folder there instead)."""
+    folder = os.getcwd()
+    added = folder not in sys.path
+    if added:
+        sys.path.insert(0, folder)
+    try:
+        yield
+    finally:
+        if added and folder in sys.path:
+            sys.path.remove(folder)
+
+
 def _import(module_part: str, option: str):
     is_file = module_part.endswith(".py") or "/" in module_part or "\\" in module_part
     try:
         if not is_file:
-            return importlib.import_module(module_part)
+            with _current_folder_first():
+                return importlib.import_module(module_part)
         path = Path(module_part)
         if not path.is_file():
             raise ValueError(f"{option}: no Python file {module_part!r}")

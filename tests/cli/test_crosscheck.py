@@ -1,6 +1,7 @@
 """`elbocheck crosscheck` on the real table and on pairs broken on purpose."""
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -193,3 +194,13 @@ def test_list_names_functions_arguments_and_tolerances(capsys):
     out = capsys.readouterr().out
     assert "sampler.first_word" in out and "reference  elbocheck.reference.sampler.first_word" in out
     assert "rtol: float64 1e-10, float32 1e-05" in out
+
+
+def test_a_module_in_the_current_folder_is_found_by_its_name(candidates, monkeypatch, capsys):
+    monkeypatch.chdir(candidates.parent)
+    module = f"mine_{abs(hash(str(candidates)))}"
+    (candidates.parent / f"{module}.py").write_text(CANDIDATES)
+    argv = ["crosscheck", "--candidate", f"{module}:kl", "--pair", "vae.kl_to_standard_normal", "--device", "cpu",
+            "--trials", "1"]
+    assert main(argv) == 0 and "pass" in capsys.readouterr().out
+    assert str(candidates.parent) not in sys.path
