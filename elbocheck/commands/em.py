@@ -121,5 +121,5 @@ def run(args: argparse.Namespace) -> int:
                                          keep=(CHECKPOINT,))
         print(describe_cut(summary["vocabulary_cut"]))
         print("\n".join(report_lines(summary)))
-        print(scaffold.wrote(written))
+        print(scaffold.wrote([*written, shared.out / CHECKPOINT]))
         return 0

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from elbocheck.words import counted
+
 __all__ = [
     "TOP_WORDS", "UNIGRAM_WEIGHT", "EMRun", "run_em", "unigram_probabilities", "unigram_log_likelihood",
     "bigram_log_likelihood", "heldout_log_likelihoods", "perplexity", "per_token", "top_words", "plot",
@@ -510,8 +512,9 @@ def report_lines(summary: dict) -> list[str]:
     else:
         heldout = "held-out: none (too few sentences to hold 10% out)"
     lines = [
-        f"EM: {summary['iterations']} iterations ({'converged' if summary['converged'] else 'iteration limit'}), "
-        f"best of {summary['settings']['restarts']} restarts, {summary['timings_seconds']['fit']:.1f} s",
+        f"EM: {counted(summary['iterations'], 'iteration')} "
+        f"({'converged' if summary['converged'] else 'iteration limit'}), "
+        f"best of {counted(summary['settings']['restarts'], 'restart')}, {summary['timings_seconds']['fit']:.1f} s",
         f"perplexity: EM train {show(ppl['em_train'])}; {heldout}",
         "top words of each latent state (share of training tokens):",
     ]
