@@ -104,7 +104,8 @@ def _first_line(error: BaseException) -> str:
 def _one_line(prefix: str, kind: str, message: str | None, code: int) -> int:
     text = f"{prefix}: {kind}: {message}" if message else f"{prefix}: {kind}"
     try:
-        print(text, file=sys.stderr, flush=True)
+        sys.stderr.write(text + "\n")  # one write: a second Ctrl-C cannot leave the line without its end
+        sys.stderr.flush()
     except OSError:
         pass
     return code
