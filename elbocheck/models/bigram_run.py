@@ -126,6 +126,8 @@ def run_em(corpus, states: int, iters: int, restarts: int, tol: float, seed: int
     done_before = len(train_curves)
     loaded = time.perf_counter()
     remaining = iters - done_before
+    if remaining < 1:
+        raise ValueError(f"--iters: the checkpoint holds {done_before} iterations already; ask for more to resume")
     bar = progress(total=iters, initial=done_before, desc="EM", unit="it") if progress is not None else None
     last_saved = [time.perf_counter()]
     latest = {}
@@ -150,8 +152,6 @@ def run_em(corpus, states: int, iters: int, restarts: int, tol: float, seed: int
             last_saved[0] = time.perf_counter()
             latest["saved"] = True
 
-    if remaining < 1:
-        raise ValueError(f"--iters: the checkpoint holds {done_before} iterations already; ask for more to resume")
     try:
         model.max_iter = remaining
         model.fit_counts(train, callback=show, reduce=reduce, resume=resume_from)
