@@ -326,8 +326,9 @@ def gaussian_log_likelihood(x: torch.Tensor, mean: torch.Tensor, logvar: torch.T
 
     The Gaussian decoder of seed 001 4.a, and the density of q(z | x) and p(z) = N(z; 0, I). Sums the last axis:
     x, mean, logvar (..., D), broadcasting, -> (...). x = mean contributes -1/2 (log 2 pi + logvar) at every
-    logvar (no 0 * e^750); limits at infinite arguments as `reference.vae`. Raises ValueError naming the argument
-    for x and mean the same infinity or shapes that do not broadcast; NaN in gives NaN out.
+    logvar (no 0 * e^750); limits at infinite arguments as `reference.vae`, and NaN for a datum with both a +inf
+    and a -inf term (no log-density). Raises ValueError naming the argument for x and mean the same infinity or
+    shapes that do not broadcast; NaN in gives NaN out.
     Claims: 003-eq2, 003-eq3.
     """
     _check_gaussian(x, mean, logvar)

@@ -329,17 +329,18 @@ def gaussian_log_likelihood(x: np.ndarray, mean: np.ndarray, logvar: np.ndarray)
 
     The Gaussian decoder of seed 001 4.a, and the density of q(z | x) and p(z) = N(z; 0, I). x = mean contributes
     -1/2 (log 2 pi + logvar) for every logvar (logvar = -750: no 0 * e^750), and the limits at infinite arguments
-    are returned (logvar = -inf: +inf at x = mean, -inf elsewhere). x, mean, logvar (..., D) broadcast; sums the
-    last axis -> (...), nats. NaN in gives NaN out. ValueError naming the argument for x and mean the same
-    infinity, or shapes that do not broadcast.
+    are returned (logvar = -inf: +inf at x = mean, -inf elsewhere); a datum with both a +inf and a -inf term has
+    no log-density and gives NaN. x, mean, logvar (..., D) broadcast; sums the last axis -> (...), nats. NaN in
+    gives NaN out. ValueError naming the argument for x and mean the same infinity, or shapes that do not
+    broadcast.
     Claims: 003-eq2, 003-eq3.
     """
     x, mean, logvar = _check_gaussian(x, mean, logvar)
     difference = x - mean
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"):  # a point mass in one coordinate and zero density in another: NaN
         exponent = np.where((logvar == -np.inf) & (difference != 0.0), np.inf,
                             logvar + _squared_distance(difference, logvar))
-    return -0.5 * np.sum(LOG_2PI + exponent, axis=-1)
+        return -0.5 * np.sum(LOG_2PI + exponent, axis=-1)
 
 
 def gaussian_log_likelihood_backward(x: np.ndarray, mean: np.ndarray, logvar: np.ndarray):
