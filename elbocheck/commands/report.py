@@ -80,16 +80,17 @@ def run(args: argparse.Namespace) -> int:
     reports = [run_pair(pair, 0, args.trials, "float64", device)
                for pair in scaffold.progress(all_pairs(), desc="crosscheck", unit="pair")]
     print("report: running the quick benchmarks", file=sys.stderr)
+    bench_command = f"elbocheck bench --quick --device {args.device}" + "".join(
+        f" --suite {name}" for name in args.suite or [])
     with ResultSet(out, owns=("index.html", "ledger.json", "crosscheck.json", "bench", "figures")) as written:
-        status, found = bench.run_suites(suites, args.device, True, written.path / "bench",
-                                         f"elbocheck bench --quick --device {args.device}")
+        status, found = bench.run_suites(suites, args.device, True, written.path / "bench", bench_command)
         elapsed = time.perf_counter() - started
 
         header = [
             f"generated {datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')} in {elapsed:.0f} s",
             f"device: {device_name(device)}",
             "commands: elbocheck claims" + (f" --only {args.only}" if args.only else "")
-            + f"; elbocheck crosscheck --device {args.device} --trials {args.trials}; elbocheck bench --quick",
+            + f"; elbocheck crosscheck --device {args.device} --trials {args.trials}; {bench_command}",
         ]
         links = htmlreport.copy_figures(figures, written.path / "figures")
         sections = [

@@ -44,6 +44,7 @@ def test_report_contents(report):
     assert "004-1b" in page and "counterexample" in page
     assert len(re.findall(r"<td>pass</td>|<td>FAIL</td>", page)) == len(all_pairs())
     assert "Device ceilings" in page and "matmul float64" in page
+    assert "elbocheck bench --quick --device cpu --suite ceilings" in page  # the command that reproduces it
     assert page.count("data:image/png;base64,") >= 1
     assert not re.search(r"""<img[^>]+src=["'](?!data:)""", page), "every image must be inlined"
 
