@@ -51,7 +51,12 @@ def device_name(device: torch.device) -> str:
             for line in handle:
                 if line.startswith("model name"):
                     model = line.split(":", 1)[1].strip()
-                    return f"CPU {model} ({torch.get_num_threads()} threads)"
+                    return f"CPU {model} ({_threads()})"
     except OSError:
         pass
-    return f"CPU {platform.processor() or platform.machine()} ({torch.get_num_threads()} threads)"
+    return f"CPU {platform.processor() or platform.machine()} ({_threads()})"
+
+
+def _threads() -> str:
+    count = torch.get_num_threads()
+    return f"{count} thread{'s' if count != 1 else ''}"

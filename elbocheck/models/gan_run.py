@@ -43,6 +43,7 @@ def run_gan_demo(steps: int, batch: int, modes: int, learning_rate: float, optim
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
+        label = device_name(device)  # the one thread the training runs on
         start = time.perf_counter()
         generator = torch.Generator().manual_seed(seed)
         bar = progress(total=steps, desc="gan-demo", unit="step", leave=False) if progress is not None else None
@@ -70,7 +71,7 @@ def run_gan_demo(steps: int, batch: int, modes: int, learning_rate: float, optim
     coverage = {str(step): {"modes_covered": c[0], "share_within_3_std": c[1]}
                 for step, c in history["coverage"].items()}
     document = {
-        "device": device_name(device),
+        "device": label,
         "training": {
             "steps": steps, "batch": batch, "modes": modes, "radius": RADIUS, "std": STD,
             "optimizer": optimizer, "generator_loss": generator_loss, "learning_rate": learning_rate,
