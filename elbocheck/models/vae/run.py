@@ -182,7 +182,8 @@ def summary_lines(result: dict) -> list[str]:
     """What the command prints at the end."""
     heldout, baseline = result["heldout"], result["baseline"]["negative_log_likelihood_nats_per_image"]
     improvement = result["negative_elbo_below_baseline"]
-    lines = [f"held-out, nats per image: -ELBO {-heldout['elbo_nats_per_image']:.2f}  "
+    lines = [f"held-out, nats per image, K = {heldout['iwae_samples']} draws per image (the curves' figures use "
+             f"one fixed draw): -ELBO {-heldout['elbo_nats_per_image']:.2f}  "
              f"-IWAE(K={heldout['iwae_samples']}) {-heldout['iwae_nats_per_image']:.2f}  "
              f"independent-pixel baseline {baseline:.2f}"
              + (f"  (-ELBO {100 * abs(improvement):.1f}% {'below' if improvement >= 0 else 'above'} the baseline)"
