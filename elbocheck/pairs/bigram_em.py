@@ -207,6 +207,13 @@ SAMPLING_EDGES = (
     Sample((A_ZEROS, B_ZEROS, np.array([0, 0]), np.zeros((0, 2))), label="only empty sentences"),
 )
 
+
+def _tokens(sentences, A, B) -> float:
+    """The number of tokens: each adds log p(x_t | x_{t-1}), whose rounding is about one unit of the dtype in
+    absolute terms (a relative error in p), so that a log-likelihood near 0 (every bigram near certain) is judged
+    by the terms it sums."""
+    return float(sum(len(sentence) for sentence in sentences))
+
 PAIRS = [
     Pair("bigram_em.bigram_counts", reference.bigram_em.bigram_counts, _fast_counts, _counts_sample,
          note="fast runs in float64: integer counts", edges=COUNTS_EDGES),
@@ -222,7 +229,7 @@ PAIRS = [
          edges=tuple(Sample(edge.args[:1], label=edge.label) for edge in M_STEP_EDGES)),
     Pair("bigram_em.em_step", reference.bigram_em.em_step, _fast_em_step, _corpus_sample, edges=CORPUS_EDGES),
     Pair("bigram_em.log_likelihood", reference.bigram_em.log_likelihood, _fast_log_likelihood, _zeros_corpus_sample,
-         edges=LOG_LIKELIHOOD_EDGES),
+         edges=LOG_LIKELIHOOD_EDGES, magnitude=_tokens),
     Pair("bigram_em.fit", _reference_fit, _fast_fit, _fit_sample, edges=FIT_EDGES),
     Pair("bigram_em.initial_params", reference.bigram_em.initial_params, _fast_starts, _starts_sample,
          note="fast runs in float64: both draw from numpy.random.default_rng([seed, r])", edges=STARTS_EDGES),

@@ -308,3 +308,15 @@ def run_pair(pair: Pair, base_seed: int, trials: int, dtype_name: str, device="c
         return PairReport(pair.name, dtype_name, tuple(results), float(pair.rtol[dtype_name]),
                           f"{type(error).__name__}: {error}")
     return PairReport(pair.name, dtype_name, tuple(results), float(pair.rtol[dtype_name]))
+
+
+def mlp_magnitude(layers, x: np.ndarray, activation: str) -> np.ndarray:
+    """M_L with M_0 = |x|, M_l = |W_l| H_{l-1} + |b_l|, H = M (H = max(M, 1) after a sigmoid): a bound on the
+    terms each layer sums, |h_{l-1}| |W_l^T| + |b_l|, and on the rounding carried from the layers below, since
+    every hidden activation is 1-Lipschitz and relu, leaky_relu, tanh and the identity keep |g(a)| <= |a|."""
+    bound = np.abs(np.asarray(x, dtype=np.float64))
+    for index, (W, b) in enumerate(layers):
+        if index and activation == "sigmoid":
+            bound = np.maximum(bound, 1.0)
+        bound = bound @ np.abs(np.asarray(W, dtype=np.float64)).T + np.abs(np.asarray(b, dtype=np.float64))
+    return bound

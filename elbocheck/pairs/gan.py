@@ -7,7 +7,7 @@ import numpy as np
 import elbocheck.fast.gan
 import elbocheck.reference.gan
 from elbocheck import fast, reference
-from elbocheck.pairs.core import Pair, Sample
+from elbocheck.pairs.core import Pair, Sample, mlp_magnitude
 from elbocheck.shared.nn import init_mlp
 
 HIDDEN = ("relu", "tanh", "leaky_relu")
@@ -44,6 +44,17 @@ def _discriminator_sample(rng: np.random.Generator, batch: int) -> Sample:
 def _generator_sample(rng: np.random.Generator, batch: int) -> Sample:
     (_, params_g, _, noise, _, hidden_g), label = _networks(rng, batch)
     return Sample((params_g, noise, hidden_g), label=label)
+
+
+def _network_magnitude(params, inputs, hidden="relu"):
+    """The terms each layer of the network sums (pairs.core.mlp_magnitude): an output of 2e-3 from terms of order
+    1 (seed 1123) is judged by them."""
+    return mlp_magnitude(params, inputs, hidden)
+
+
+def _logits_magnitude(params_d, x, hidden="relu"):
+    """_network_magnitude of the discriminator's one output, (B,) like its logits."""
+    return mlp_magnitude(params_d, x, hidden)[:, 0]
 
 
 def _reference_discriminator_logits(params_d, x, hidden="relu"):
@@ -100,10 +111,12 @@ PAIRS = [
          sizes=(1, 4, 16), edges=OUTPUT_EDGES),
     Pair("gan.discriminator_logits", _reference_discriminator_logits, fast.gan.discriminator_logits,
          _discriminator_sample, sizes=(1, 3, 8), note="the reference's cache of activations is not compared",
-         edges=tuple(Sample((edge.args[0], edge.args[2], edge.args[4]), label=edge.label) for edge in NETWORK_EDGES)),
+         edges=tuple(Sample((edge.args[0], edge.args[2], edge.args[4]), label=edge.label) for edge in NETWORK_EDGES),
+         magnitude=_logits_magnitude),
     Pair("gan.generator_forward", _reference_generator_forward, fast.gan.generator_forward, _generator_sample,
          sizes=(1, 3, 8), note="the reference's cache of activations is not compared",
-         edges=tuple(Sample((edge.args[1], edge.args[3], edge.args[5]), label=edge.label) for edge in NETWORK_EDGES)),
+         edges=tuple(Sample((edge.args[1], edge.args[3], edge.args[5]), label=edge.label) for edge in NETWORK_EDGES),
+         magnitude=_network_magnitude),
     Pair("gan.gan_loss", reference.gan.gan_loss, fast.gan.gan_loss, _gan_sample, sizes=(1, 3, 8), edges=NETWORK_EDGES),
     Pair("gan.gan_gradients", reference.gan.gan_gradients, fast.gan.gan_gradients, _gan_sample, sizes=(1, 3, 8),
          rtol={"float64": 1e-10, "float32": 1e-3}, note=CANCELLATION, edges=NETWORK_EDGES),

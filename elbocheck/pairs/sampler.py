@@ -164,6 +164,12 @@ def _inverse_cdf_sample(rng: np.random.Generator, size: int) -> Sample:
     return Sample((probabilities, np.array(u)), label=f"I={size} u={u:.17g}")
 
 
+
+def _straight_through_magnitude(P, Q, eps, upstream):
+    """The gradients of the same samples for |upstream|: each entry's sum of the absolute values of the upstream
+    terms it adds, which cancel to 2.6e-4 from terms of order 1 at seed 313."""
+    return reference.sampler.straight_through_gradient(P, Q, eps, np.abs(np.asarray(upstream, dtype=np.float64)))
+
 PAIRS = [
     Pair("sampler.inverse_cdf", reference.sampler.inverse_cdf, fast.sampler.inverse_cdf, _inverse_cdf_sample,
          sizes=(1, 4, 16), note="float32: the cumulative sums are taken in float64 on both sides",
@@ -180,7 +186,8 @@ PAIRS = [
     Pair("sampler.string_probabilities", reference.sampler.string_probabilities,
          fast.sampler.string_probabilities, _probabilities_sample, edges=PROBABILITIES_EDGES),
     Pair("sampler.straight_through_gradient", reference.sampler.straight_through_gradient,
-         fast.sampler.straight_through_gradient, _straight_through_sample, edges=STRAIGHT_THROUGH_EDGES),
+         fast.sampler.straight_through_gradient, _straight_through_sample, edges=STRAIGHT_THROUGH_EDGES,
+         magnitude=_straight_through_magnitude),
     Pair("sampler.gumbel_softmax", reference.sampler.gumbel_softmax, fast.sampler.gumbel_softmax, _gumbel_sample,
          edges=GUMBEL_EDGES),
     Pair("sampler.gumbel_softmax_strings", reference.sampler.gumbel_softmax_strings,

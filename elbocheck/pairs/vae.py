@@ -14,7 +14,7 @@ import torch
 import elbocheck.fast.vae
 import elbocheck.reference.vae
 from elbocheck import fast, reference
-from elbocheck.pairs.core import Pair, Sample
+from elbocheck.pairs.core import Pair, Sample, mlp_magnitude
 
 ACTIVATIONS = ("relu", "tanh", "leaky_relu")
 
@@ -283,25 +283,68 @@ def _gaussian_backward_magnitude(x: np.ndarray, mean: np.ndarray, logvar: np.nda
     return _finite(scaled), _finite((distance + 1.0) / 2.0)
 
 
-def _mlp_magnitude(layers, x: np.ndarray, activation: str) -> np.ndarray:
-    """M_L with M_0 = |x|, M_l = |W_l| H_{l-1} + |b_l|, H = M (H = max(M, 1) after a sigmoid): a bound on the
-    terms each layer sums, |h_{l-1}| |W_l^T| + |b_l|, and on the rounding carried from the layers below, since
-    every hidden activation is 1-Lipschitz and relu, leaky_relu, tanh and the identity keep |g(a)| <= |a|."""
-    bound = np.abs(np.asarray(x, dtype=np.float64))
-    for index, (W, b) in enumerate(layers):
-        if index and activation == "sigmoid":
-            bound = np.maximum(bound, 1.0)
-        bound = bound @ np.abs(np.asarray(W, dtype=np.float64)).T + np.abs(np.asarray(b, dtype=np.float64))
-    return bound
-
-
 def _encode_magnitude(params: dict, x: np.ndarray, activation: str = "relu"):
-    return reference.vae.split_halves(_mlp_magnitude(params["encoder"], x, activation))
+    return reference.vae.split_halves(mlp_magnitude(params["encoder"], x, activation))
 
 
 def _decode_magnitude(params: dict, z: np.ndarray, decoder: str = "bernoulli", activation: str = "relu"):
-    bound = _mlp_magnitude(params["decoder"], z, activation)
+    bound = mlp_magnitude(params["decoder"], z, activation)
     return bound if decoder == "bernoulli" else reference.vae.split_halves(bound)
+
+
+def _reconstruction_magnitude(x, bound, decoded, decoder):
+    """(...): a bound on the terms log p(x | z) sums, given the decoder's output `decoded` and the bound on its
+    outputs and their rounding, `bound` (..., D or 2D): |x l| + softplus(l) <= 2 M + log 2 for Bernoulli logits;
+    for a Gaussian, 1/2 (log 2 pi + M_logvar + (|x| + M_mean)^2 e^{-logvar} (1 + M_logvar))."""
+    if decoder == "bernoulli":
+        return np.sum(2.0 * bound + np.log(2.0), axis=-1)
+    mean_bound, logvar_bound = reference.vae.split_halves(bound)
+    _, logvar = decoded
+    with np.errstate(over="ignore"):
+        spread = (np.abs(x) + mean_bound) ** 2 * np.exp(-logvar) * (1.0 + logvar_bound)
+    return 0.5 * np.sum(_finite(reference.vae.LOG_2PI + logvar_bound + spread), axis=-1)
+
+
+def _model_terms(params, x, eps, decoder="bernoulli", activation="relu") -> np.ndarray:
+    """(B, r): for each datum and draw, a bound on the terms log p(x | z) + log N(z; 0, I) - log q(z | x) sums
+    and on the rounding the two networks carry into them (pairs.core.mlp_magnitude), with |z| bounded by
+    M_mu + sigma |eps| (1 + M_logvar / 2)."""
+    mu_bound, logvar_bound = reference.vae.split_halves(mlp_magnitude(params["encoder"], x, activation))
+    mu, logvar = reference.vae.encode(params, x, activation)
+    sigma = np.exp(logvar / 2.0)[:, None, :]
+    z = mu[:, None, :] + sigma * eps
+    z_bound = mu_bound[:, None, :] + sigma * np.abs(eps) * (1.0 + logvar_bound[:, None, :] / 2.0)
+    decoded = reference.vae.decode(params, z, decoder, activation)
+    reconstruction = _reconstruction_magnitude(x[:, None, :], mlp_magnitude(params["decoder"], z_bound, activation),
+                                               decoded, decoder)
+    prior = 0.5 * np.sum(reference.vae.LOG_2PI + z_bound**2, axis=-1)
+    posterior = 0.5 * np.sum(reference.vae.LOG_2PI + logvar_bound[:, None, :] + eps**2, axis=-1)
+    return reconstruction + prior + posterior
+
+
+def _per_draw_magnitude(params, x, eps, decoder="bernoulli", activation="relu"):
+    return _model_terms(params, x, eps, decoder, activation)
+
+
+def _per_datum_magnitude(params, x, eps, decoder="bernoulli", activation="relu"):
+    """The largest draw's terms: a mean over draws, or a log-mean-exp of them, carries no more."""
+    return np.max(_model_terms(params, x, eps, decoder, activation), axis=-1)
+
+
+def _batch_magnitude(params, x, eps, decoder="bernoulli", activation="relu"):
+    return np.mean(_per_datum_magnitude(params, x, eps, decoder, activation))
+
+
+def _adam_magnitude(params, grads, state, lr, *args, **kwargs):
+    """The update with every term's sign aligned: b1 |m| + (1 - b1) |g| for m, and |theta| + lr |m_hat| /
+    (sqrt(v_hat) + eps) for the parameters, the terms whose float32 rounding survives when b1 m and (1 - b1) g
+    cancel (m = -3.9e-5 from terms of 0.1, seed 255545577); v sums non-negative terms already."""
+    def negative(tree):
+        return reference.vae.tree_map(lambda leaf: -np.abs(leaf), tree)
+
+    aligned = {"step": state["step"], "m": negative(state["m"]), "v": state["v"]}
+    return reference.vae.adam_step(reference.vae.tree_map(np.abs, params), negative(grads), aligned, lr, *args,
+                                   **kwargs)
 
 
 def _autoencoder_sample(decoder: str):
@@ -377,14 +420,14 @@ PAIRS: list[Pair] = [
          edges=GAUSSIAN_EDGES[:1] + GAUSSIAN_EDGES[2:]),
     *_pairs_for_both_decoders("decode", _decode_sample, magnitude=_decode_magnitude),
     *_pairs_for_both_decoders("log_likelihood", _log_likelihood_sample),
-    *_pairs_for_both_decoders("elbo", _model_sample),
-    *_pairs_for_both_decoders("negative_elbo", _model_sample),
+    *_pairs_for_both_decoders("elbo", _model_sample, magnitude=_per_datum_magnitude),
+    *_pairs_for_both_decoders("negative_elbo", _model_sample, magnitude=_batch_magnitude),
     *_pairs_for_both_decoders("negative_elbo_gradients", _model_sample, _as_vector),
     *_pairs_for_both_decoders("elbo_two_latent", _two_latent_sample),
     *_pairs_for_both_decoders("negative_elbo_two_latent_gradients", _two_latent_sample, _as_vector),
-    *_pairs_for_both_decoders("log_importance_weights", _model_sample),
-    *_pairs_for_both_decoders("elbo_monte_carlo", _model_sample),
-    *_pairs_for_both_decoders("iwae_bound", _model_sample),
+    *_pairs_for_both_decoders("log_importance_weights", _model_sample, magnitude=_per_draw_magnitude),
+    *_pairs_for_both_decoders("elbo_monte_carlo", _model_sample, magnitude=_per_datum_magnitude),
+    *_pairs_for_both_decoders("iwae_bound", _model_sample, magnitude=_per_datum_magnitude),
     *_pairs_for_both_decoders("autoencoder_loss", _autoencoder_sample),
-    Pair("vae.adam_step", reference.vae.adam_step, fast.vae.adam_step, _adam_sample),
+    Pair("vae.adam_step", reference.vae.adam_step, fast.vae.adam_step, _adam_sample, magnitude=_adam_magnitude),
 ]
