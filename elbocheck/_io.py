@@ -3,9 +3,10 @@
 Three rules, used by every command that writes:
 
 - One file is written atomically: its bytes go to a hidden temporary file in the same folder,
-  `.NAME.PID-XXXXXXXX.tmp`, which is flushed, synced and renamed over NAME (`atomic_write_bytes`).
+  `.NAME.PID-RANDOM.tmp` (RANDOM: eight random hex digits), which is flushed, synced and renamed over
+  NAME (`atomic_write_bytes`).
 - A run's set of files is whole or absent (`ResultSet`): the files go into a hidden folder beside the
-  output folder, `.OUT.partial-PID-XXXXXXXX`, which replaces OUT by renames once everything is written.
+  output folder, `.OUT.partial-PID-RANDOM`, which replaces OUT by renames once everything is written.
   A reader finds the previous run's whole set, or this run's whole set, or (for the instant between two
   renames, and only if the run is killed exactly there) no OUT at all; never files of two runs side by side.
   OUT is replaced whole only when it holds nothing but names the command writes; in a folder shared with other
@@ -310,7 +311,7 @@ def _remove(path: Path | None) -> None:
 
 def clean_leftovers(folder: str | os.PathLike) -> list[Path]:
     """Remove the hidden temporary files and partial or retired folders that these writers left in `folder`
-    (names `.NAME.PID-XXXXXXXX.tmp`, `.NAME.partial-PID-XXXXXXXX`, `.NAME.old-PID-XXXXXXXX`) when process PID
+    (names `.NAME.PID-RANDOM.tmp`, `.NAME.partial-PID-RANDOM`, `.NAME.old-PID-RANDOM`) when process PID
     no longer runs; the paths removed. Nothing else is touched."""
     removed = []
     try:
