@@ -20,7 +20,7 @@ from elbocheck.shared.params import tree_leaves, tree_map, tree_unflatten  # noq
 from elbocheck.shared.vae import DECODERS, LOG_2PI, check_decoder, decoder_output_dim  # noqa: F401
 from elbocheck.shared.vae import SERIES_RADIUS, SERIES_TERMS, TWO_ENCODERS, TWO_NOISES
 from elbocheck.shared.vae import check_decoder_inputs, check_encoder_input, check_latents, check_model_inputs
-from elbocheck.shared.vae import check_autoencoder_inputs, check_reparameterization
+from elbocheck.shared.vae import check_autoencoder_inputs, check_reparameterization, check_same_shape
 
 
 def init_params(input_dim: int, latent: int, hidden, decoder: str, generator: torch.Generator, dtype=torch.float32, device=None):
@@ -120,17 +120,6 @@ def _floating(name: str, value) -> torch.Tensor:
     return value
 
 
-def _check_same_shape(tensors: dict, what: str) -> None:
-    """ValueError naming the first argument whose shape differs from the first one's, or a 0-d first argument."""
-    (first, reference), *others = tensors.items()
-    if reference.ndim == 0:
-        raise ValueError(f"{first}: expected {what}, got a scalar")
-    for name, tensor in others:
-        if tensor.shape != reference.shape:
-            raise ValueError(f"{name}: expected {what}, the shape of {first} {tuple(reference.shape)}, "
-                             f"got {tuple(tensor.shape)}")
-
-
 def _refuse_undefined(result: torch.Tensor, tensors: dict, undefined: str) -> torch.Tensor:
     """`result`, unless it holds NaN that no argument holds: then ValueError `undefined`. NaN in gives NaN out, so
     that a run gone non-finite is stopped by its trainer, not mistaken for bad input."""
@@ -187,7 +176,7 @@ def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tenso
     Claims: 000-2-kl-y, 000-2-kl-z, 001-4b2-integrand, 001-4b2-kl, 002-1.7-entropy, 002-1.7-cross, 002-1.7-kl, 003-eq17,
     003-eq18.
     """
-    _check_same_shape({"mu": _floating("mu", mu), "logvar": _floating("logvar", logvar)},
+    check_same_shape({"mu": _floating("mu", mu), "logvar": _floating("logvar", logvar)},
                       "means and log-variances (..., k) of one shape")
     kl = 0.5 * (_widened(mu).pow(2) + exp_minus_one_minus(_widened(logvar))).sum(dim=-1)
     return _refuse_undefined(kl, {"mu": mu, "logvar": logvar}, "mu, logvar: no KL is defined here").to(
@@ -215,7 +204,7 @@ def kl_normal(mu_p, logvar_p, mu_q, logvar_q) -> torch.Tensor:
     tensors = {"mu_p": mu_p, "logvar_p": logvar_p, "mu_q": mu_q, "logvar_q": logvar_q}
     for name, tensor in tensors.items():
         _floating(name, tensor)
-    _check_same_shape(tensors, "means and log-variances (..., k), all four of one shape (for (k, k) covariance "
+    check_same_shape(tensors, "means and log-variances (..., k), all four of one shape (for (k, k) covariance "
                                "matrices use kl_normal_full_covariance)")
     mu_p, logvar_p, mu_q, logvar_q = (_widened(tensor) for tensor in tensors.values())
     difference = mu_q - mu_p
@@ -251,7 +240,7 @@ def kl_normal_full_covariance(mu_p: torch.Tensor, cov_p: torch.Tensor, mu_q: tor
     """
     for name, tensor in (("mu_p", mu_p), ("cov_p", cov_p), ("mu_q", mu_q), ("cov_q", cov_q)):
         _floating(name, tensor)
-    _check_same_shape({"mu_p": mu_p, "mu_q": mu_q}, "means (..., k) of one shape")
+    check_same_shape({"mu_p": mu_p, "mu_q": mu_q}, "means (..., k) of one shape")
     expected = tuple(mu_p.shape) + tuple(mu_p.shape[-1:])
     for name, covariance in (("cov_p", cov_p), ("cov_q", cov_q)):
         if tuple(covariance.shape) != expected:

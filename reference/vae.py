@@ -23,7 +23,7 @@ from elbocheck.shared.params import tree_leaves, tree_map  # noqa: F401  (public
 from elbocheck.shared.vae import DECODERS, LOG_2PI, check_decoder, decoder_output_dim  # noqa: F401
 from elbocheck.shared.vae import SERIES_RADIUS, SERIES_TERMS, TWO_ENCODERS, TWO_NOISES
 from elbocheck.shared.vae import check_autoencoder_inputs, check_decoder_inputs, check_encoder_input, check_latents
-from elbocheck.shared.vae import check_model_inputs, check_reparameterization
+from elbocheck.shared.vae import check_model_inputs, check_reparameterization, check_same_shape
 
 
 def init_params(input_dim: int, latent: int, hidden, decoder: str, rng: np.random.Generator) -> dict:
@@ -109,16 +109,6 @@ def _floats(name: str, value) -> np.ndarray:
     return array.astype(np.float64)
 
 
-def _check_same_shape(arrays: dict, what: str) -> None:
-    """ValueError naming the first argument whose shape differs from the first one's, or a 0-d first argument."""
-    (first, reference), *others = arrays.items()
-    if reference.ndim == 0:
-        raise ValueError(f"{first}: expected {what}, got a scalar")
-    for name, array in others:
-        if array.shape != reference.shape:
-            raise ValueError(f"{name}: expected {what}, the shape of {first} {reference.shape}, got {array.shape}")
-
-
 def _refuse_undefined(result: np.ndarray, arrays: dict, undefined: str) -> np.ndarray:
     """`result`, unless it holds NaN that no argument holds: then ValueError saying which combination of infinite
     arguments has no limit (`undefined`). NaN in gives NaN out, so that a run gone non-finite is stopped by its
@@ -162,7 +152,7 @@ def kl_to_standard_normal(mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
     003-eq18.
     """
     mu, logvar = _floats("mu", mu), _floats("logvar", logvar)
-    _check_same_shape({"mu": mu, "logvar": logvar}, "means and log-variances (..., k) of one shape")
+    check_same_shape({"mu": mu, "logvar": logvar}, "means and log-variances (..., k) of one shape")
     latent = mu.shape[-1]
     flat_mu, flat_logvar = mu.reshape(-1, latent), logvar.reshape(-1, latent)
     kl = np.zeros(flat_mu.shape[0])
@@ -176,7 +166,7 @@ def kl_to_standard_normal(mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
 def kl_to_standard_normal_backward(mu: np.ndarray, logvar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """dKL/dmu = mu and dKL/dlogvar = (exp(logvar) - 1) / 2 = expm1(logvar) / 2, each (..., k)."""
     mu, logvar = _floats("mu", mu), _floats("logvar", logvar)
-    _check_same_shape({"mu": mu, "logvar": logvar}, "means and log-variances (..., k) of one shape")
+    check_same_shape({"mu": mu, "logvar": logvar}, "means and log-variances (..., k) of one shape")
     return mu.copy(), np.expm1(logvar) / 2.0
 
 
@@ -199,7 +189,7 @@ def kl_normal(mu_p: np.ndarray, logvar_p: np.ndarray, mu_q: np.ndarray, logvar_q
     """
     arrays = {"mu_p": _floats("mu_p", mu_p), "logvar_p": _floats("logvar_p", logvar_p),
               "mu_q": _floats("mu_q", mu_q), "logvar_q": _floats("logvar_q", logvar_q)}
-    _check_same_shape(arrays, _DIAGONAL_KL_SHAPES)
+    check_same_shape(arrays, _DIAGONAL_KL_SHAPES)
     mu_p, logvar_p, mu_q, logvar_q = arrays.values()
     total = np.zeros(mu_p.shape[:-1])
     for m in range(mu_p.shape[-1]):
@@ -236,7 +226,7 @@ def kl_normal_full_covariance(mu_p: np.ndarray, cov_p: np.ndarray, mu_q: np.ndar
     """
     mu_p, mu_q = _floats("mu_p", mu_p), _floats("mu_q", mu_q)
     cov_p, cov_q = _floats("cov_p", cov_p), _floats("cov_q", cov_q)
-    _check_same_shape({"mu_p": mu_p, "mu_q": mu_q}, "means (..., k) of one shape")
+    check_same_shape({"mu_p": mu_p, "mu_q": mu_q}, "means (..., k) of one shape")
     expected = mu_p.shape + mu_p.shape[-1:]
     for name, covariance in (("cov_p", cov_p), ("cov_q", cov_q)):
         if covariance.shape != expected:

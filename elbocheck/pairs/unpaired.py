@@ -24,6 +24,7 @@ UNPAIRED: dict[str, str] = {
     "vae.check_latents": VALIDATOR,
     "vae.check_model_inputs": VALIDATOR,
     "vae.check_reparameterization": VALIDATOR,
+    "vae.check_same_shape": VALIDATOR,
     "gan.check_gan_inputs": VALIDATOR,
     "gan.check_learning_rate": VALIDATOR,
     "gan.mlp_forward": "imported from the private _nn module of each side; paired through gan.discriminator_logits "

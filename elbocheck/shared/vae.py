@@ -29,6 +29,18 @@ def _shape(array) -> tuple:
     return tuple(array.shape)
 
 
+def check_same_shape(arrays: dict, what: str) -> None:
+    """ValueError naming the first argument whose shape differs from the first one's, or a 0-d first argument;
+    NumPy arrays and torch tensors alike."""
+    (first, reference), *others = arrays.items()
+    if reference.ndim == 0:
+        raise ValueError(f"{first}: expected {what}, got a scalar")
+    for name, array in others:
+        if _shape(array) != _shape(reference):
+            raise ValueError(f"{name}: expected {what}, the shape of {first} {_shape(reference)}, "
+                             f"got {_shape(array)}")
+
+
 def latent_size(params: dict, encoder: str = "encoder") -> int:
     """k, the latent dimension of `params[encoder]`, whose last layer outputs [mu, logvar] (2k)."""
     return int(params[encoder][-1][0].shape[0]) // 2
