@@ -322,10 +322,6 @@ def _model_terms(params, x, eps, decoder="bernoulli", activation="relu") -> np.n
     return reconstruction + prior + posterior
 
 
-def _per_draw_magnitude(params, x, eps, decoder="bernoulli", activation="relu"):
-    return _model_terms(params, x, eps, decoder, activation)
-
-
 def _per_datum_magnitude(params, x, eps, decoder="bernoulli", activation="relu"):
     """The largest draw's terms: a mean over draws, or a log-mean-exp of them, carries no more."""
     return np.max(_model_terms(params, x, eps, decoder, activation), axis=-1)
@@ -425,7 +421,7 @@ PAIRS: list[Pair] = [
     *_pairs_for_both_decoders("negative_elbo_gradients", _model_sample, _as_vector),
     *_pairs_for_both_decoders("elbo_two_latent", _two_latent_sample),
     *_pairs_for_both_decoders("negative_elbo_two_latent_gradients", _two_latent_sample, _as_vector),
-    *_pairs_for_both_decoders("log_importance_weights", _model_sample, magnitude=_per_draw_magnitude),
+    *_pairs_for_both_decoders("log_importance_weights", _model_sample, magnitude=_model_terms),
     *_pairs_for_both_decoders("elbo_monte_carlo", _model_sample, magnitude=_per_datum_magnitude),
     *_pairs_for_both_decoders("iwae_bound", _model_sample, magnitude=_per_datum_magnitude),
     *_pairs_for_both_decoders("autoencoder_loss", _autoencoder_sample),
