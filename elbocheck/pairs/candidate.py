@@ -149,10 +149,15 @@ class CallTimedOut(Exception):
     """The candidate ran past its time limit on one call."""
 
 
+class ExitCalled(Exception):
+    """The candidate called sys.exit (raised SystemExit): a failure of the candidate, not the end of the check."""
+
+
 def call_with_limit(function: Callable, args: tuple, kwargs: dict, limit: float | None):
     """(function(*args, **kwargs), seconds). Past `limit` seconds the call is interrupted with CallTimedOut where
     the platform allows (an interval timer in the main thread on POSIX; a call inside native code stops when it
-    returns to Python), and a call that returns after the limit raises CallTimedOut too."""
+    returns to Python), and a call that returns after the limit raises CallTimedOut too. A call of sys.exit
+    raises ExitCalled."""
     interruptible = (limit is not None and hasattr(signal, "setitimer")
                      and threading.current_thread() is threading.main_thread())
     previous = None
@@ -167,6 +172,8 @@ def call_with_limit(function: Callable, args: tuple, kwargs: dict, limit: float 
         result = function(*args, **kwargs)
         if isinstance(result, torch.Tensor) and result.device.type == "cuda":
             torch.cuda.synchronize(result.device)
+    except SystemExit as error:
+        raise ExitCalled(f"the function called sys.exit({error.code!r})") from None
     finally:
         if interruptible:
             signal.setitimer(signal.ITIMER_REAL, 0)

@@ -113,6 +113,11 @@ def kl_slow(mu, logvar):
     time.sleep(60)
 
 
+def kl_exits(mu, logvar):
+    import sys
+    sys.exit(3)
+
+
 def kl_nan(mu, logvar):
     return (mu * float("nan")).sum(-1)
 '''
@@ -204,3 +209,10 @@ def test_a_module_in_the_current_folder_is_found_by_its_name(candidates, monkeyp
             "--trials", "1"]
     assert main(argv) == 0 and "pass" in capsys.readouterr().out
     assert str(candidates.parent) not in sys.path
+
+
+def test_a_candidate_that_calls_sys_exit_is_a_failing_row_not_the_end_of_the_run(candidates, capsys):
+    argv = ["crosscheck", "--candidate", f"{candidates}:kl_exits", "--pair", "vae.kl_to_standard_normal",
+            "--device", "cpu", "--trials", "1"]
+    assert main(argv) == 1
+    assert "raised ExitCalled: the function called sys.exit(3)" in capsys.readouterr().out
