@@ -159,7 +159,8 @@ def _decide_relation(lhs, relation, rhs, domains, tolerance, decimals, budget: B
         why = f"simplification did not reach a proof within {budget.proof_seconds:g} s"
     else:
         why = "SymPy's rewrites did not reach a proof"
-    return Outcome("verified", f"no counterexample in {searched}; {why}{note}")
+    return Outcome("verified", f"no counterexample in {searched}, where sides closer than 1e-25 of 1 + |lhs| + "
+                               f"|rhs| count as equal; {why}{note}")
 
 
 def _open_interval_substitution(expr, domains: dict) -> dict:
@@ -203,7 +204,7 @@ def search(small, large, kind, domains, tolerance, budget: Budget, conditions=()
                         domains={s: domain_of(s, domains) for s in symbols}, kind=kind,
                         tolerance=mpmath.mpf(tolerance.p) / tolerance.q if tolerance is not None else None,
                         points=per_assignment, starts=budget.starts, evaluations=budget.evaluations,
-                        feasible=feasible)
+                        feasible=feasible, closed_form=not (left - right).has(sp.Integral))
         found, seen = finder.run()
         total_points += min(per_assignment, finder.evaluated)
         total_evaluations += finder.evaluated

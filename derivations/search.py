@@ -156,6 +156,11 @@ class Search:
 
     `sides(point)` returns (lhs, rhs) as mpmath numbers or raises ArithmeticError/ValueError where undefined;
     `kind` is "identity", "at most", "below" or "within" (|lhs - rhs| <= tolerance, absolute).
+
+    Values closer than NOISE times (1 + |lhs| + |rhs|) count as equal, which absorbs the rounding of 50-digit
+    evaluation and quadrature: a strict inequality must clear that margin to hold. With `closed_form` (sides
+    evaluated to working precision, no quadrature), a strict inequality that fails only by that margin is
+    re-judged at CONFIRM_DIGITS against the sides' own size (exp(-100) > 0 holds).
     """
 
     sides: Callable[[dict], tuple]
@@ -168,6 +173,7 @@ class Search:
     evaluations: int = 120
     seed: int = 20240517
     feasible: Callable[[dict], bool] = lambda point: True
+    closed_form: bool = False
     evaluated: int = field(default=0, init=False)
 
     def gap(self, lhs, rhs):
@@ -294,9 +300,19 @@ class Search:
                 except (ArithmeticError, ValueError, TypeError, OverflowError):
                     continue
                 found = self._judge(candidate, lhs, rhs)
-                if found is not None and found.gap > 0 and self.feasible(candidate):
+                if found is not None and found.gap > 0 and self.feasible(candidate) and \
+                        not self._resolved_below(found.lhs, found.rhs):
                     return found
         return None
+
+    def _resolved_below(self, lhs, rhs) -> bool:
+        """Whether a strict inequality lhs < rhs between closed forms holds at CONFIRM_DIGITS after all: the
+        margin exceeds the rounding of the sides themselves, however small both are."""
+        if self.kind != "below" or not self.closed_form or not all(isinstance(v, mpmath.mpf) for v in (lhs, rhs)):
+            return False
+        if mpmath.isinf(lhs) or mpmath.isinf(rhs):
+            return False
+        return rhs - lhs > mpmath.mpf(10) ** (-(CONFIRM_DIGITS - 15)) * (abs(lhs) + abs(rhs))
 
 
 def _round_point(point: dict, digits: int) -> dict:

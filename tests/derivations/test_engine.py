@@ -163,3 +163,17 @@ def test_symbols_on_open_intervals_are_written_through_positive_parameters_for_a
     assert outcome.verdict == "proved" and "a + (b - a)/(1 + t)" in outcome.method
     wrong = parse_statement("KL(Bernoulli(p), Bernoulli(q)) = p*log(q/p) + (1-p)*log((1-p)/(1-q))", {"p": p, "q": q})
     assert engine.decide(wrong, domains, diagnose=False).verdict == "refuted"
+
+
+@pytest.mark.parametrize("statement", ["exp(-x**2) > 0", "sigmoid(x) > 0", "1 + 10**-30 > 1", "x**2 + 10**-30 > 0"])
+def test_a_strict_inequality_with_a_tiny_margin_is_not_refuted(statement):
+    outcome = engine.decide(parse_statement(statement, {"x": sp.Symbol("x", real=True)}), diagnose=False)
+    assert outcome.verdict in ("proved", "verified"), outcome.counterexample
+
+
+def test_a_strict_inequality_that_fails_is_refuted_and_the_resolution_of_equality_is_stated():
+    x = sp.Symbol("x", real=True)
+    outcome = engine.decide(parse_statement("x**2 > 0", {"x": x}), diagnose=False)
+    assert outcome.verdict == "refuted" and sp.Rational(outcome.counterexample["point"]["x"]) == 0
+    tiny = engine.decide(parse_statement("x + 10**-30 = x", {"x": x}), diagnose=False)
+    assert tiny.verdict == "verified" and "closer than 1e-25 of 1 + |lhs| + |rhs| count as equal" in tiny.method
