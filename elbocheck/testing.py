@@ -23,8 +23,8 @@ def assert_matches_reference(fn: Callable[..., Any], pair: str, *, trials: int =
     """Raise AssertionError with the crosscheck report (the smallest failing input shrunk, the seed, both outputs,
     the first index where they differ) unless `fn` matches the reference of `pair` on every input within the
     pair's tolerance for `dtype`. `numpy=True` passes NumPy arrays instead of torch tensors. A call running longer
-    than `time_limit` seconds fails. Returns the report when it passes; ValueError for an unknown pair, dtype or
-    trials."""
+    than `time_limit` seconds fails. `device`: 'cpu', 'cuda', 'cuda:N' or 'auto'. Returns the report when it
+    passes; ValueError for an unknown pair, dtype, trials or device, or CUDA asked for where there is none."""
     report = check_candidate(find_pair(pair, option="pair"), fn, name=getattr(fn, "__qualname__", repr(fn)),
                              dtype=dtype, device=device, trials=trials, seed=seed, numpy=numpy,
                              time_limit=time_limit)

@@ -686,14 +686,15 @@ def check_candidate(pair: Pair, candidate: Callable, *, name: str = "", dtype: s
                     trials: int = 3, seed: int = 0, numpy: bool = False,
                     time_limit: float | None = DEFAULT_TIME_LIMIT, shrink_failures: bool = True) -> CandidateReport:
     """The candidate on the pair's edge inputs and `trials` random inputs at each of its sizes, the smallest
-    failure shrunk. After a call runs past `time_limit` the remaining inputs are skipped."""
-    from elbocheck.device import device_name
+    failure shrunk. After a call runs past `time_limit` the remaining inputs are skipped. `device`: 'cpu', 'cuda',
+    'cuda:N', 'auto' or a torch.device; ValueError naming it when unknown or when CUDA is absent."""
+    from elbocheck.device import device_name, resolve_device
 
     if dtype not in TORCH_DTYPES:
         raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
     if int(trials) < 1:
         raise ValueError(f"trials: expected an integer >= 1, got {trials!r}")
-    device = torch.device(device)
+    device = resolve_device(device)
     candidate = pair.adapt(candidate) if pair.adapt is not None else candidate
     plan = [(edge_sample, {"edge": index}) for index, edge_sample in enumerate(pair.edges)]
     for size in sorted(pair.sizes):

@@ -160,3 +160,13 @@ def test_a_candidate_writing_into_its_inputs_does_not_change_the_input_reported(
     report = check_candidate(find_pair(PAIR), in_place, trials=1)
     mu, logvar = report.shrunk.sample.args
     np.testing.assert_allclose(report.shrunk.reference_result, kl_closed_form(mu, logvar), rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize(("device", "words"), [("gpu", "expected 'cpu', 'cuda' or 'auto'"),
+                                               pytest.param("cuda", "no CUDA device is available",
+                                                            marks=pytest.mark.skipif(torch.cuda.is_available(),
+                                                                                     reason="CUDA is present"))])
+def test_an_unknown_or_absent_device_is_a_value_error_naming_it(device, words):
+    with pytest.raises(ValueError, match=f"device: .*{words}"):
+        assert_matches_reference(right, PAIR, device=device)
+    assert assert_matches_reference(right, PAIR, device="auto").passed
