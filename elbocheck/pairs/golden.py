@@ -15,10 +15,14 @@ Layout of FILE.npz (every entry a NumPy array; keys use '/' as a separator):
     case000/input/NAME/KEY way), a dict: one key per entry
     case000/output/0       the reference's outputs, float64 (or int64), numbered in the order it returns them
     ...
+    case000/scale/0        for a pair that declares the magnitude of the terms its result sums (Pair.magnitude):
+    ...                    that magnitude from the case's inputs, float64, shaped like the output it scales
 
 THEIRS.npz holds case000/output/0, ... with the same keys and shapes, in any float dtype. Each case passes when
 every output has the reference's shape, no NaN or infinity where the reference is finite, and a normwise relative
-error max|theirs - reference| / max|reference| within meta/rtol (integer outputs must match exactly).
+error max|theirs - reference| / scale within meta/rtol, scale the larger of max|reference| and max case000/scale/N
+where the file has it (at least the dtype's underflow floor), as `crosscheck` judges; integer outputs must match
+exactly.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import json
 import numpy as np
 
 from elbocheck.pairs.candidate import judge, result_leaves
-from elbocheck.pairs.core import Pair, Sample, round_to_dtype, trial_seed
+from elbocheck.pairs.core import Pair, Sample, leaves, round_to_dtype, trial_seed, underflow_floor
 from elbocheck.pairs.signature import argument_names
 
 FORMAT = "elbocheck-cases"
@@ -98,8 +102,16 @@ def build_cases(pair: Pair, count: int, seed: int, dtype: str) -> dict[str, np.n
             arrays[key] = leaf.array if not np.issubdtype(leaf.array.dtype, np.floating) else \
                 leaf.array.astype(np.float64)
             outputs.append(key)
+        scales = []
+        if pair.magnitude is not None:
+            for index, (term, output) in enumerate(zip(leaves(pair.magnitude(*args, **kwargs)), outputs)):
+                key = f"{case}/scale/{index}"
+                with np.errstate(invalid="ignore"):
+                    arrays[key] = np.broadcast_to(np.abs(np.asarray(term, dtype=np.float64)),
+                                                  arrays[output].shape).copy()
+                scales.append(key)
         described.append({"case": case, "origin": origin, "label": sample.label, "inputs": inputs,
-                          "keywords": sorted(kwargs), "outputs": outputs})
+                          "keywords": sorted(kwargs), "outputs": outputs, "scales": scales})
     signature = {
         "reference": f"{pair.reference.__module__}.{pair.reference.__qualname__}",
         "fast": f"{pair.fast.__module__}.{pair.fast.__qualname__}",
@@ -142,6 +154,7 @@ def verify(golden: dict[str, np.ndarray], theirs: dict[str, np.ndarray]) -> list
     """One row per case: its origin, the largest relative error over its outputs, pass or fail and why."""
     signature = check_golden(golden)
     rtol = float(golden["meta/rtol"])
+    floor = underflow_floor(str(golden["meta/dtype"]), rtol)
     rows = []
     for case in signature["cases"]:
         missing = [key for key in case["outputs"] if key not in theirs]
@@ -149,8 +162,9 @@ def verify(golden: dict[str, np.ndarray], theirs: dict[str, np.ndarray]) -> list
         if missing:
             rows.append(row | {"error": None, "passed": False, "problem": f"missing {', '.join(missing)}"})
             continue
+        scales = [golden[key] for key in case.get("scales", [])] or None
         verdict = judge([theirs[key] for key in case["outputs"]], [golden[key] for key in case["outputs"]], None,
-                        rtol)
+                        rtol, scales, floor)
         passed = verdict.kind is None and verdict.error <= rtol
         rows.append(row | {"error": verdict.error, "passed": passed, "problem": verdict.problem,
                            "index": None if verdict.index is None or passed else list(verdict.index)})

@@ -127,3 +127,25 @@ def test_bad_arguments_are_one_line_exit_2_and_write_nothing(tmp_path, capsys, a
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and argument in err[0]
     assert sorted(tmp_path.iterdir()) == before
+
+
+def test_a_cancelling_case_is_graded_on_the_scale_of_its_terms_as_crosscheck_grades_it(golden, tmp_path, capsys):
+    """case000 is the edge input with logvar near 0, where e^v - 1 - v cancels: a float32 implementation of the
+    formula as written is off by far more than 1e-5 of the tiny KL, but not of the terms it sums."""
+    with np.load(golden) as data:
+        signature = json.loads(str(data["meta/signature"]))
+        mu, logvar = data["case000/input/mu"].astype(np.float64), data["case000/input/logvar"].astype(np.float64)
+        np.testing.assert_allclose(data["case000/scale/0"],
+                                   0.5 * np.sum(mu**2 + np.exp(logvar) + 1 + np.abs(logvar), axis=-1), rtol=1e-12)
+        outputs = {}
+        for case in signature["cases"]:
+            m, v = data[case["inputs"]["mu"]], data[case["inputs"]["logvar"]]
+            with np.errstate(over="ignore", invalid="ignore"):
+                outputs[case["outputs"][0]] = (0.5 * (m**2 + np.exp(v) - 1 - v).sum(-1)).astype(np.float32)
+    assert abs(float(outputs["case000/output/0"][0]) - kl_closed_form(mu, logvar)[0]) > \
+        1e-5 * abs(kl_closed_form(mu, logvar)[0])
+    theirs = tmp_path / "theirs.npz"
+    np.savez(theirs, **outputs)
+    main(["cases", "--verify", str(golden), "--outputs", str(theirs), "--json"])
+    rows = {row["case"]: row for row in json.loads(capsys.readouterr().out)["rows"]}
+    assert rows["case000"]["passed"]
