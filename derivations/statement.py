@@ -346,18 +346,18 @@ def _latex(text: str, symbols: dict):
     if re.search(r"\\(input|include|def|newcommand|catcode|write|read|openout)", text):
         raise StatementError("LaTeX macros that define or read are not allowed")
     try:
-        expr = parse_latex(text, backend="lark")
+        expr = parse_latex(_group_function_calls(text), backend="lark")
     except Exception as error:  # the lark backend raises its own exception classes
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise StatementError(f"cannot read the LaTeX {text!r}: {first}") from None
+        raise StatementError(f"cannot read the LaTeX '{text}': {first}") from None
     if not isinstance(expr, sp.Basic):
         alternatives = {sp.srepr(child) for child in getattr(expr, "children", [])}
         if len(alternatives) == 1:
             expr = expr.children[0]
         else:
-            raise StatementError(f"the LaTeX {text!r} can be read more than one way; add braces or parentheses")
+            raise StatementError(f"the LaTeX '{text}' can be read more than one way; add braces or parentheses")
     if not isinstance(expr, sp.Expr):
-        raise StatementError(f"the LaTeX {text!r} is not an expression")
+        raise StatementError(f"the LaTeX '{text}' is not an expression")
     replacements = {}
     for symbol in expr.free_symbols:
         name = symbol.name.replace("\\", "")
@@ -365,6 +365,26 @@ def _latex(text: str, symbols: dict):
             symbols[name] = sp.Symbol(name, real=True)
         replacements[symbol] = symbols[name]
     return expr.xreplace(replacements)
+
+
+LATEX_CALL = re.compile(r"\\(?:log|ln|exp|sin|cos|tan|sinh|cosh|tanh|arcsin|arccos|arctan)\s*(?=[({])")
+CLOSING = {"(": ")", "{": "}"}
+
+
+def _group_function_calls(text: str) -> str:
+    """`text` with each call \\log(a) or \\log{a} wrapped in braces, {\\log(a)}: SymPy's LaTeX grammar otherwise
+    also reads \\log(a) + 1 as log(a + 1), and the statement is refused as ambiguous. Calls are wrapped from the
+    last to the first, so that a call inside another's argument is wrapped before the outer one."""
+    for match in reversed(list(LATEX_CALL.finditer(text))):
+        start = match.end()
+        opening = text[start]
+        depth = 0
+        for end in range(start, len(text)):
+            depth += (text[end] == opening) - (text[end] == CLOSING[opening])
+            if depth == 0:
+                text = f"{text[:match.start()]}{{{text[match.start():end + 1]}}}{text[end + 1:]}"
+                break
+    return text
 
 
 def latex_relation(text: str) -> str:

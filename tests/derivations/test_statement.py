@@ -95,3 +95,15 @@ def test_latex_syntax():
     assert sp.simplify(statement.lhs - x**2 / 2) == 0
     with pytest.raises(StatementError):
         parse_statement(r"\input{/etc/passwd} = 1", syntax="latex")
+
+
+@pytest.mark.parametrize(("text", "lhs"), [
+    (r"\log(a) + 1 = 0", "log(a) + 1"),
+    (r"\log{a} \cdot 2 = 0", "2*log(a)"),
+    (r"\exp(\log(a) + 1) - \sin(a) = 0", "exp(log(a) + 1) - sin(a)"),
+    (r"\frac{\log(a)}{2} = 0", "log(a)/2"),
+])
+def test_a_latex_function_call_ends_at_its_closing_bracket(text, lhs):
+    a = sp.Symbol("a", positive=True)
+    statement = parse_statement(text, {"a": a}, syntax="latex")
+    assert statement.lhs == sp.sympify(lhs, locals={"a": a}, evaluate=True)
