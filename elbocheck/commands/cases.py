@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from elbocheck import scaffold
+from elbocheck.words import counted
 
 NAME = "cases"
 HELP = "write golden input/output cases of a pair to an .npz, or grade outputs computed elsewhere against them"
@@ -68,7 +69,8 @@ def write(args: argparse.Namespace) -> int:
 
     atomic_save_npz(out, **arrays)
     edges = min(len(pair.edges), args.count)
-    print(f"wrote {out}: {args.count} cases of {pair.name} ({edges} edge inputs, {args.count - edges} random), "
+    print(f"wrote {out}: {counted(args.count, 'case')} of {pair.name} ({counted(edges, 'edge input')}, "
+          f"{args.count - edges} random), "
           f"inputs in {args.dtype}, rtol {pair.rtol[args.dtype]:g}, seed {args.seed}")
     return 0
 

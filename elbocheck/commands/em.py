@@ -15,6 +15,7 @@ import argparse
 import math
 
 from elbocheck import scaffold
+from elbocheck.words import counted
 
 NAME = "em"
 HELP = "fit the latent bigram model by EM on a corpus; held-out perplexity against unigram and bigram baselines"
@@ -68,7 +69,8 @@ def vocabulary_cut(vocabulary) -> dict:
 
 def describe_cut(cut: dict) -> str:
     """The vocabulary cut as one line."""
-    return (f"vocabulary: {cut['words_kept']} words seen at least {cut['min_count']} times in training; "
+    return (f"vocabulary: {counted(cut['words_kept'], 'word')} seen at least "
+            f"{counted(cut['min_count'], 'time')} in training; "
             f"{cut['train_tokens_to_unknown']} of {cut['train_tokens']} training tokens "
             f"({100 * cut['share_to_unknown']:.1f}%) became <unk>")
 
